@@ -1,0 +1,78 @@
+{#-
+    Run before any model (on-run-start): check the raw directory against the input contract declared
+    in the `raw` source (generated from earmark/contract.py) and stop the run with one line per problem:
+    "<file>: column '<column>': <rule>: <detail>", the same format `earmark validate` prints.
+-#}
+{% macro assert_raw_contract() %}
+    {% if not execute %}{{ return('') }}{% endif %}
+    {% set raw_dir = var('raw_dir') %}
+    {% set problems = [] %}
+    {% set dir_files = run_query("select count(*) from glob('" ~ raw_dir ~ "/*.parquet')").columns[0].values()[0] %}
+    {% if dir_files == 0 %}
+        {% do problems.append(raw_dir ~ ": column '*': directory_missing: no Parquet files in the raw directory (var raw_dir)") %}
+    {% else %}
+        {% for node in graph.sources.values() if node.source_name == 'raw' %}
+            {% do problems.extend(_raw_file_problems(raw_dir, node)) %}
+        {% endfor %}
+    {% endif %}
+    {% if problems %}
+        {{ exceptions.raise_compiler_error("raw input contract violated:\n" ~ problems | join("\n")) }}
+    {% endif %}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro _raw_file_problems(raw_dir, node) %}
+    {% set problems = [] %}
+    {% set path = raw_dir ~ '/' ~ node.name ~ '.parquet' %}
+    {% set found = run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0] %}
+    {% if found == 0 %}
+        {% if not node.meta.audit_only %}
+            {% do problems.append(path ~ ": column '*': file_missing: the contract needs this file (a zero-row file when the data set lacks the entity)") %}
+        {% endif %}
+        {{ return(problems) }}
+    {% endif %}
+    {% set described = run_query("describe select * from read_parquet('" ~ path ~ "')") %}
+    {% set actual_types = {} %}
+    {% for row in described.rows %}
+        {% do actual_types.update({row[0]: row[1]}) %}
+    {% endfor %}
+    {% set checks = ["count(*) as n_rows"] %}
+    {% for column in node.columns.values() %}
+        {% set expected = column.meta.accepted_types %}
+        {% if column.name not in actual_types %}
+            {% do problems.append(path ~ ": column '" ~ column.name ~ "': column_missing: expected " ~ column.meta.logical_type) %}
+        {% else %}
+            {% set actual = actual_types[column.name] %}
+            {% if actual == 'VARCHAR' and column.meta.logical_type != 'string' %}
+                {% do checks.append("count(*) filter (where " ~ adapter.quote(column.name) ~ " is not null and try_cast(" ~ adapter.quote(column.name) ~ " as " ~ column.data_type ~ ") is null) as " ~ adapter.quote('unparseable:' ~ column.name)) %}
+            {% elif actual.split('(')[0] not in expected %}
+                {% do problems.append(path ~ ": column '" ~ column.name ~ "': wrong_type: " ~ actual ~ ", expected " ~ column.meta.logical_type) %}
+            {% endif %}
+            {% if not column.meta.nullable %}
+                {% do checks.append("count(*) filter (where " ~ adapter.quote(column.name) ~ " is null) as " ~ adapter.quote('null:' ~ column.name)) %}
+            {% endif %}
+        {% endif %}
+    {% endfor %}
+    {% if not node.meta.allows_extra_columns %}
+        {% for name in actual_types if name not in node.columns %}
+            {% do problems.append(path ~ ": column '" ~ name ~ "': unexpected_column: not in the contract for " ~ node.name) %}
+        {% endfor %}
+    {% endif %}
+    {% set counts = run_query("select " ~ checks | join(", ") ~ " from read_parquet('" ~ path ~ "')") %}
+    {% for check in counts.column_names %}
+        {% set value = counts.columns[loop.index0].values()[0] %}
+        {% if check == 'n_rows' %}
+            {% if value == 0 and node.meta.required %}
+                {% do problems.append(path ~ ": column '*': empty_required_file: " ~ node.name ~ " must have at least one row") %}
+            {% endif %}
+        {% elif value > 0 %}
+            {% set rule, column_name = check.split(':', 1) %}
+            {% if rule == 'null' %}
+                {% do problems.append(path ~ ": column '" ~ column_name ~ "': null_not_allowed: " ~ value ~ " null value(s)") %}
+            {% else %}
+                {% do problems.append(path ~ ": column '" ~ column_name ~ "': unparseable_value: " ~ value ~ " value(s) do not parse") %}
+            {% endif %}
+        {% endif %}
+    {% endfor %}
+    {{ return(problems) }}
+{% endmacro %}

@@ -1,0 +1,56 @@
+-- Product usage per resolved customer from kept activity before the as-of date.
+with
+
+activity as (
+
+    select * from {{ ref('int_activity_cleaned') }}
+    where is_kept_activity
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_feature_as_of_date') }}
+
+),
+
+usage as (
+
+    select
+        activity.customer_id,
+        min(activity.activity_date) as first_active_date,
+        max(activity.activity_date) as last_active_date,
+        count(distinct activity.activity_date) as active_days,
+        sum(activity.sessions) as sessions,
+        sum(activity.actions) as actions,
+        sum(activity.active_minutes) as active_minutes,
+        sum(case when activity.activity_date >= as_of.as_of_date - 7 then activity.actions else 0 end)
+            as actions_last_7_days,
+        sum(
+            case
+                when activity.activity_date >= as_of.as_of_date - 37
+                    and activity.activity_date < as_of.as_of_date - 7
+                    then activity.actions
+                else 0
+            end
+        ) as actions_prior_30_days
+
+    from activity
+    cross join as_of
+    where activity.activity_date < as_of.as_of_date
+    group by activity.customer_id
+
+),
+
+derived as (
+
+    select
+        *,
+        case when active_minutes > 0 then actions / active_minutes end as intensity,
+        {{ momentum_ratio('actions_last_7_days', 'actions_prior_30_days') }} as activity_momentum
+
+    from usage
+
+)
+
+select * from derived

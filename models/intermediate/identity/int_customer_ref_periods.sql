@@ -1,0 +1,56 @@
+-- Who owned each raw customer reference when. A reference reused by a later person passes to them at
+-- that person's signup; the first owner also holds everything before it. Dated rows (sales, activity,
+-- treatments) are attributed through these periods.
+with
+
+records as (
+
+    select * from {{ ref('int_customer_records_keyed') }}
+
+),
+
+owners as (
+
+    select
+        customer_ref,
+        customer_id,
+        min(signup_at) as owner_since
+
+    from records
+    group by customer_ref, customer_id
+
+),
+
+ordered as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_ref order by owner_since nulls first, customer_id
+        ) as owner_sequence
+
+    from owners
+
+),
+
+periods as (
+
+    select
+        customer_ref,
+        customer_id,
+        owner_sequence,
+        owner_since,
+        case
+            when owner_sequence = 1 then cast('-infinity' as timestamp)
+            else owner_since
+        end as valid_from,
+        coalesce(
+            lead(owner_since) over (partition by customer_ref order by owner_sequence),
+            cast('infinity' as timestamp)
+        ) as valid_to
+
+    from ordered
+
+)
+
+select * from periods

@@ -1,0 +1,28 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'activity') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        file_row_number + 1 as activity_row_number,
+        cast(customer_ref as varchar) as customer_ref,
+
+        -- numerics
+        cast(sessions as bigint) as sessions,
+        cast(actions as bigint) as actions,
+        cast(active_minutes as double) as active_minutes,
+
+        -- dates
+        cast(activity_date as date) as activity_date
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,32 @@
+with
+
+source as (
+
+    select * from {{ raw_source_or_empty('truth_users') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        cast(true_person_id as varchar) as true_person_id,
+        cast(account_ref as varchar) as account_ref,
+
+        -- dimensions
+        cast(archetype as varchar) as archetype,
+
+        -- numerics
+        cast(p_control as double) as p_control,
+        cast(p_treated as double) as p_treated,
+        cast(true_uplift as double) as true_uplift,
+
+        -- booleans
+        cast(y_control as boolean) as y_control,
+        cast(y_treated as boolean) as y_treated
+
+    from source
+
+)
+
+select * from renamed
