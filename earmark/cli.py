@@ -24,8 +24,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"{args.dir}: input contract satisfied")
         return 0
     for violation in violations:
-        print(f"{Path(args.dir) / violation.file}: column '{violation.column}': {violation.rule}: "
-              f"{violation.detail}", file=sys.stderr)
+        print(
+            f"{Path(args.dir) / violation.file}: column '{violation.column}': {violation.rule}: "
+            f"{violation.detail}",
+            file=sys.stderr,
+        )
     print(f"{args.dir}: {len(violations)} contract violation(s)", file=sys.stderr)
     return 1
 
@@ -75,20 +78,28 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     simulate = commands.add_parser(
-        "simulate", help="write the demo world (raw input contract plus truth files) to a directory",
+        "simulate",
+        help="write the demo world (raw input contract plus truth files) to a directory",
         description="Simulate a B2B company's accounts, users, activity, order book and a past nudge "
-                    "campaign, with injected data defects and the truth needed to audit the pipeline.",
+        "campaign, with injected data defects and the truth needed to audit the pipeline.",
     )
     simulate.add_argument("--out", required=True, help="directory to write the Parquet files into")
-    simulate.add_argument("--seed", type=int, default=42, help="random seed; same seed, same files (default 42)")
-    simulate.add_argument("--scale", type=float, default=1.0,
-                          help="size factor: 1 gives about 2,500 accounts and 25,000 users (default 1)")
+    simulate.add_argument(
+        "--seed", type=int, default=42, help="random seed; same seed, same files (default 42)"
+    )
+    simulate.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="size factor: 1 gives about 2,500 accounts and 25,000 users (default 1)",
+    )
     simulate.set_defaults(func=_cmd_simulate)
 
     validate = commands.add_parser(
-        "validate", help="check a raw directory against the input contract",
+        "validate",
+        help="check a raw directory against the input contract",
         description="Check every contract file in DIR: missing file, missing column, wrong type, empty "
-                    "required file, nulls where not allowed, unparseable values. Exits 1 on any violation.",
+        "required file, nulls where not allowed, unparseable values. Exits 1 on any violation.",
     )
     validate.add_argument("dir", help="raw input directory")
     validate.set_defaults(func=_cmd_validate)
@@ -96,18 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="turn a public data set into the raw input contract")
     sources = ingest.add_subparsers(dest="source", required=True, metavar="SOURCE")
     online_retail = sources.add_parser(
-        "online-retail", help="UCI Online Retail (xlsx, csv or parquet; original or 'II' column names)",
+        "online-retail",
+        help="UCI Online Retail (xlsx, csv or parquet; original or 'II' column names)",
         description="Read the UCI Online Retail invoice lines into transactions and customers; the "
-                    "entities it lacks become zero-row files.",
+        "entities it lacks become zero-row files.",
     )
     online_retail.add_argument("path", help="the Online Retail file")
     online_retail.add_argument("--out", required=True, help="raw directory to write")
     online_retail.set_defaults(func=_cmd_ingest_online_retail)
 
     summary = commands.add_parser(
-        "summary", help="print the main marts of a built warehouse and their row counts",
+        "summary",
+        help="print the main marts of a built warehouse and their row counts",
         description="Open the DuckDB file read-only and print the main marts, their row counts and how "
-                    "many raw rows of each input were kept.",
+        "many raw rows of each input were kept.",
     )
     summary.add_argument("--db", default="earmark.duckdb", help="DuckDB file (default earmark.duckdb)")
     summary.set_defaults(func=_cmd_summary)

@@ -45,13 +45,29 @@ class Entity:
 # Logical type -> the Arrow type writers use, and the DuckDB type names a reader accepts for it.
 LOGICAL_TYPES: dict[str, tuple[pa.DataType, tuple[str, ...]]] = {
     "string": (pa.string(), ("VARCHAR",)),
-    "integer": (pa.int64(), ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
-                             "UINTEGER", "UBIGINT", "HUGEINT")),
-    "double": (pa.float64(), ("DOUBLE", "FLOAT", "DECIMAL", "TINYINT", "SMALLINT", "INTEGER",
-                              "BIGINT", "HUGEINT")),
+    "integer": (
+        pa.int64(),
+        (
+            "TINYINT",
+            "SMALLINT",
+            "INTEGER",
+            "BIGINT",
+            "UTINYINT",
+            "USMALLINT",
+            "UINTEGER",
+            "UBIGINT",
+            "HUGEINT",
+        ),
+    ),
+    "double": (
+        pa.float64(),
+        ("DOUBLE", "FLOAT", "DECIMAL", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"),
+    ),
     "boolean": (pa.bool_(), ("BOOLEAN",)),
-    "timestamp": (pa.timestamp("us"), ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S",
-                                      "TIMESTAMP WITH TIME ZONE", "DATE")),
+    "timestamp": (
+        pa.timestamp("us"),
+        ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "TIMESTAMP WITH TIME ZONE", "DATE"),
+    ),
     "date": (pa.date32(), ("DATE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")),
 }
 
@@ -70,11 +86,26 @@ CUSTOMERS = Entity(
     ),
     allows_extra_columns=True,
     columns=(
-        _c("customer_ref", "string", False, "Raw customer reference as the source issues it; may repeat or collide."),
-        _c("email", "string", True, "Matching key (e-mail or another personal key); null when the source has none."),
+        _c(
+            "customer_ref",
+            "string",
+            False,
+            "Raw customer reference as the source issues it; may repeat or collide.",
+        ),
+        _c(
+            "email",
+            "string",
+            True,
+            "Matching key (e-mail or another personal key); null when the source has none.",
+        ),
         _c("account_ref", "string", True, "Account (company) the customer belongs to; null for consumers."),
         _c("role", "string", True, "Role inside the account: 'admin' or 'user'; null when not applicable."),
-        _c("signup_at", "timestamp", True, "When this record was created; orders a reused customer_ref's owners."),
+        _c(
+            "signup_at",
+            "timestamp",
+            True,
+            "When this record was created; orders a reused customer_ref's owners.",
+        ),
         _c("country", "string", True, "Country of the customer."),
         _c("is_premium", "boolean", True, "Premium flag from the source (a modifier, never a segment)."),
     ),
@@ -187,15 +218,27 @@ TRUTH_DEFECTS = Entity(
     audit_only=True,
     description="Simulator manifest: how many raw rows of each file carry each injected defect. Audit only.",
     columns=(
-        _c("file", "string", False, "Raw file the defect was injected into (transactions, customers, activity)."),
+        _c(
+            "file",
+            "string",
+            False,
+            "Raw file the defect was injected into (transactions, customers, activity).",
+        ),
         _c("defect", "string", False, "Defect name, equal to the cleaning rule that must catch it."),
         _c("row_count", "integer", False, "Rows injected with this defect."),
     ),
 )
 
 ENTITIES: tuple[Entity, ...] = (
-    CUSTOMERS, TRANSACTIONS, ACCOUNTS, ACTIVITY, TREATMENTS, OUTCOMES,
-    TRUTH_IDENTITY, TRUTH_USERS, TRUTH_DEFECTS,
+    CUSTOMERS,
+    TRANSACTIONS,
+    ACCOUNTS,
+    ACTIVITY,
+    TREATMENTS,
+    OUTCOMES,
+    TRUTH_IDENTITY,
+    TRUTH_USERS,
+    TRUTH_DEFECTS,
 )
 ENTITY_BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
 

@@ -63,11 +63,11 @@ def render_sources_yaml() -> str:
         "",
         "sources:",
         "  - name: raw",
-        "    description: \"The raw input contract: one Parquet file per entity in the directory named by the "
-        "var raw_dir.\"",
+        '    description: "The raw input contract: one Parquet file per entity in the directory named by the '
+        'var raw_dir."',
         "    meta:",
         "      external_location: \"read_parquet('{{ var('raw_dir') }}/{name}.parquet', "
-        "file_row_number = true)\"",
+        'file_row_number = true)"',
         "    tables:",
     ]
     for entity in ENTITIES:

@@ -3,8 +3,6 @@
 Run by `make lint-dbt` (dbt-score with this folder on PYTHONPATH, namespaces set in pyproject.toml).
 """
 
-from __future__ import annotations
-
 from dbt_score import Model, RuleViolation, Seed, rule
 
 LAYER_PREFIXES = {"staging": "stg_", "intermediate": "int_"}

@@ -10,7 +10,9 @@ data_quality as (
 
 assigned as (
 
-    select input_file, sum(rows_assigned) as rows_assigned
+    select
+        input_file,
+        sum(rows_assigned) as rows_assigned
     from data_quality
     group by input_file
 
@@ -18,11 +20,20 @@ assigned as (
 
 raw_counts as (
 
-    select 'transactions' as input_file, count(*) as raw_rows from {{ ref('stg_raw__transactions') }}
+    select
+        'transactions' as input_file,
+        count(*) as raw_rows
+    from {{ ref('stg_raw__transactions') }}
     union all
-    select 'activity' as input_file, count(*) as raw_rows from {{ ref('stg_raw__activity') }}
+    select
+        'activity' as input_file,
+        count(*) as raw_rows
+    from {{ ref('stg_raw__activity') }}
     union all
-    select 'customers' as input_file, count(*) as raw_rows from {{ ref('stg_raw__customers') }}
+    select
+        'customers' as input_file,
+        count(*) as raw_rows
+    from {{ ref('stg_raw__customers') }}
 
 )
 

@@ -23,11 +23,23 @@ identity as (
 
 recovered as (
 
-    select input_file, rule as defect, rows_assigned as row_count from data_quality
+    select
+        input_file,
+        rule as defect,
+        rows_assigned as row_count
+    from data_quality
     union all
-    select 'customers' as input_file, 'duplicate_person' as defect, records_merged as row_count from identity
+    select
+        'customers' as input_file,
+        'duplicate_person' as defect,
+        records_merged as row_count
+    from identity
     union all
-    select 'customers' as input_file, 'reused_ref' as defect, records_split_off as row_count from identity
+    select
+        'customers' as input_file,
+        'reused_ref' as defect,
+        records_split_off as row_count
+    from identity
 
 )
 

@@ -28,7 +28,8 @@ usage as (
             as actions_last_7_days,
         sum(
             case
-                when activity.activity_date >= as_of.as_of_date - 37
+                when
+                    activity.activity_date >= as_of.as_of_date - 37
                     and activity.activity_date < as_of.as_of_date - 7
                     then activity.actions
                 else 0

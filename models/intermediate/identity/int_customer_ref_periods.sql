@@ -36,6 +36,7 @@ ordered as (
 periods as (
 
     select
+        customer_ref || '#' || cast(owner_sequence as varchar) as customer_ref_period_id,
         customer_ref,
         customer_id,
         owner_sequence,

@@ -1,4 +1,5 @@
--- One row per resolved customer, described by its most recent record (latest signup).
+-- One row per resolved customer, described by its most recent record (latest signup; ties broken by the
+-- record id, a hash of its values, so the choice does not depend on row order).
 with
 
 records as (
@@ -37,7 +38,7 @@ ranked_records as (
         customer_row_number,
         row_number() over (
             partition by customer_id
-            order by signup_at desc nulls last, customer_row_number
+            order by signup_at desc nulls last, customer_record_id asc
         ) as recency_rank
 
     from records
@@ -48,7 +49,7 @@ described as (
 
     select
         per_customer.*,
-        raw_rows.* exclude (customer_row_number, customer_ref, is_premium, signup_at)
+        raw_rows.* exclude (customer_row_number, customer_ref, is_premium, signup_at)  -- noqa: RF02
 
     from per_customer
     inner join ranked_records

@@ -59,49 +59,24 @@ assigned as (
 
 ),
 
-transaction_flags as (
+rule_flags as (
 
-    select * from (
-        select
-            count(*) filter (where is_malformed) as malformed,
-            count(*) filter (where is_exact_duplicate) as exact_duplicate,
-            count(*) filter (where is_cancellation_invoice) as cancellation_invoice,
-            count(*) filter (where is_return) as return,
-            count(*) filter (where is_non_product_code) as non_product_code,
-            count(*) filter (where is_non_positive_price) as non_positive_price,
-            count(*) filter (where is_missing_customer) as missing_customer,
-            count(*) filter (where is_unknown_customer) as unknown_customer,
-            count(*) filter (where is_kept_sale) as kept_sale
-        from transactions
-    ) unpivot (rows_flagged for rule in (
-        malformed, exact_duplicate, cancellation_invoice, return, non_product_code,
-        non_positive_price, missing_customer, unknown_customer, kept_sale
-    ))
-
-),
-
-activity_flags as (
-
-    select * from (
-        select
-            count(*) filter (where is_malformed) as malformed,
-            count(*) filter (where is_exact_duplicate) as exact_duplicate,
-            count(*) filter (where is_unknown_customer) as unknown_customer,
-            count(*) filter (where is_kept_activity) as kept_activity
-        from activity
-    ) unpivot (rows_flagged for rule in (malformed, exact_duplicate, unknown_customer, kept_activity))
-
-),
-
-flags as (
-
-    select 'transactions' as input_file, rule, rows_flagged from transaction_flags
-    union all
-    select 'activity' as input_file, rule, rows_flagged from activity_flags
-    union all
-    select 'customers' as input_file, rule, rows_assigned as rows_flagged
+    {% for input_file in ['transactions', 'activity'] %}
+        {% for rule in cleaning_rule_names(input_file) %}
+            select
+                '{{ input_file }}' as input_file,
+                '{{ rule }}' as rule,
+                count(*) filter (where is_{{ rule }}) as rows_flagged
+            from {{ input_file }}
+            union all
+        {% endfor %}
+    {% endfor %}
+    select
+        input_file,
+        rule,
+        rows_assigned as rows_flagged
     from assigned
-    where input_file = 'customers'
+    where rule in ('kept_sale', 'kept_activity') or input_file = 'customers'
 
 ),
 
@@ -131,7 +106,7 @@ final as (
 
         -- numerics
         coalesce(assigned.rows_assigned, 0) as rows_assigned,
-        coalesce(flags.rows_flagged, 0) as rows_flagged,
+        coalesce(rule_flags.rows_flagged, 0) as rows_flagged,
         coalesce(input_totals.input_rows, 0) as input_rows,
         coalesce(assigned.rows_assigned, 0) / nullif(input_totals.input_rows, 0) as share_of_input_rows,
         case when rules.input_file = 'transactions' then coalesce(assigned.value_assigned, 0) end
@@ -140,8 +115,8 @@ final as (
     from rules
     left join assigned
         on rules.input_file = assigned.input_file and rules.rule = assigned.rule
-    left join flags
-        on rules.input_file = flags.input_file and rules.rule = flags.rule
+    left join rule_flags
+        on rules.input_file = rule_flags.input_file and rules.rule = rule_flags.rule
     left join input_totals
         on rules.input_file = input_totals.input_file
 

@@ -39,7 +39,9 @@ ref_owners as (
         coalesce(sum(owner_count - 1), 0) as records_split_off
 
     from (
-        select customer_ref, count(*) as owner_count
+        select
+            customer_ref,
+            count(*) as owner_count
         from periods
         group by customer_ref
     ) as per_ref
@@ -51,7 +53,9 @@ customer_refs as (
     select count(*) filter (where record_count > 1) as customers_with_several_records
 
     from (
-        select customer_id, count(*) as record_count
+        select
+            customer_id,
+            count(*) as record_count
         from records
         group by customer_id
     ) as per_customer
@@ -78,15 +82,24 @@ pair_counts as (
         (select count(*) from audited) as audited_records,
         (
             select sum(n * (n - 1) / 2)
-            from (select count(*) as n from audited group by customer_id, true_person_id) as both_agree
+            from (
+                select count(*) as n from audited
+                group by customer_id, true_person_id
+            ) as both_agree
         ) as true_positive_pairs,
         (
             select sum(n * (n - 1) / 2)
-            from (select count(*) as n from audited group by customer_id) as predicted
+            from (
+                select count(*) as n from audited
+                group by customer_id
+            ) as predicted
         ) as predicted_pairs,
         (
             select sum(n * (n - 1) / 2)
-            from (select count(*) as n from audited group by true_person_id) as actual
+            from (
+                select count(*) as n from audited
+                group by true_person_id
+            ) as actual
         ) as true_pairs
 
 ),

@@ -1,0 +1,56 @@
+"""Shared fixtures: building a warehouse with dbt from a raw directory, and the public data sets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def run_dbt(raw_dir: Path, db_path: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run `dbt build` (or the given dbt arguments) on raw_dir into db_path; return the finished process."""
+    env = {
+        **os.environ,
+        "EARMARK_DB": str(db_path),
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    command = [
+        str(BIN / "dbt"),
+        *(args or ("build",)),
+        "--vars",
+        f'{{raw_dir: "{raw_dir}"}}',
+        "--target-path",
+        str(db_path.parent / "dbt_target"),
+        "--log-path",
+        str(db_path.parent / "dbt_logs"),
+    ]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise AssertionError(f"dbt failed ({done.returncode}):\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
+    return done
+
+
+def query(db_path: Path, sql: str) -> list[tuple]:
+    """Rows of a query against a built warehouse, opened read-only."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    """The public data sets folder from EARMARK_DATASETS; skips visibly when unset."""
+    value = os.environ.get("EARMARK_DATASETS")
+    if not value:
+        pytest.skip("EARMARK_DATASETS is not set: real-data tests need the public data sets folder")
+    path = Path(value).resolve()
+    if not path.is_dir():
+        pytest.skip(f"EARMARK_DATASETS={value} is not a directory")
+    return path

@@ -1,0 +1,99 @@
+"""The whole pipeline on UCI Online Retail: the counts measured in the data README are reproduced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import query, run_dbt
+
+from earmark.ingest.online_retail import ingest_online_retail
+
+
+@pytest.fixture(scope="module")
+def online_retail_db(datasets_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("online_retail")
+    raw = work / "raw"
+    ingest_online_retail(datasets_dir / "online_retail" / "online_retail.parquet", raw)
+    db = work / "earmark.duckdb"
+    run_dbt(raw, db)
+    return db
+
+
+def _flagged(db: Path) -> dict[str, tuple[int, int]]:
+    rows = query(
+        db, "select rule, rows_flagged, rows_assigned from data_quality where input_file = 'transactions'"
+    )
+    return {rule: (flagged, assigned) for rule, flagged, assigned in rows}
+
+
+def test_readme_counts_are_reproduced(online_retail_db: Path) -> None:
+    flagged = _flagged(online_retail_db)
+    total = query(
+        online_retail_db, "select max(input_rows) from data_quality where input_file = 'transactions'"
+    )
+    assert total == [(541_909,)]
+    assert flagged["exact_duplicate"][0] == 5_268
+    assert flagged["cancellation_invoice"][0] == 9_288
+    assert flagged["return"][0] == 10_624  # every line with quantity < 0
+    assert flagged["non_positive_price"][0] == 2_517
+    assert flagged["missing_customer"][0] == 541_909 - 406_829
+
+
+def test_every_line_has_exactly_one_status(online_retail_db: Path, datasets_dir: Path) -> None:
+    rows = query(
+        online_retail_db,
+        "select sum(rows_assigned), sum(rows_assigned) filter (where row_outcome = 'kept') "
+        "from data_quality where input_file = 'transactions'",
+    )
+    total, kept = rows[0]
+    assert total == 541_909
+    statuses = query(
+        online_retail_db, "select count(*), count(line_status) from intermediate.int_transactions_cleaned"
+    )
+    assert statuses == [(541_909, 541_909)]
+    # kept sales, recounted straight from the source file: first copy of a line, not a cancellation,
+    # positive quantity and price, a product code, with a customer
+    source = datasets_dir / "online_retail" / "online_retail.parquet"
+    codes = "'POST','DOT','C2','M','ADJUST','B','D','S','PADS','BANK CHARGES','AMAZONFEE','CRUK'"
+    independent = duckdb.sql(
+        f"""
+        select count(*) from (
+            select *, row_number() over (
+                partition by InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice,
+                    CustomerID, Country
+            ) as copy_number
+            from read_parquet('{source}')
+        )
+        where copy_number = 1 and not InvoiceNo like 'C%' and Quantity > 0 and UnitPrice > 0
+            and upper(trim(StockCode)) not in ({codes}) and CustomerID is not null
+        """
+    ).fetchall()[0][0]
+    assert kept == independent
+
+
+def test_customers_and_segments(online_retail_db: Path) -> None:
+    # 4,372 distinct CustomerIDs, no e-mails: every reference is its own customer
+    assert query(online_retail_db, "select count(*), count(distinct customer_id) from customers") == [
+        (4_372, 4_372)
+    ]
+    assert query(
+        online_retail_db,
+        "select resolved_customers, records_merged, pairwise_precision from identity_resolution",
+    ) == [(4_372, 0, None)]
+    # as-of date: the day after the last kept sale (last invoice 2011-12-09)
+    assert query(online_retail_db, "select distinct cast(as_of_date as varchar) from customers") == [
+        ("2011-12-10",)
+    ]
+    segments = dict(query(online_retail_db, "select rfm_segment, customers from segment_summary"))
+    assert sum(segments.values()) == 4_372
+    # customers whose only lines were cancelled, returned or unattributed have no kept purchase
+    no_purchase = query(online_retail_db, "select count(*) from customers where frequency = 0")[0][0]
+    assert segments.get("No Purchases", 0) == no_purchase > 0
+    # the shipped rules: every scored customer lands in exactly one named segment
+    assert set(segments) <= {"Top Customers", "At Risk", "New Customers", "Dormant", "Others", "No Purchases"}
+    scores = query(
+        online_retail_db, "select min(r_score), max(r_score), min(m_score), max(m_score) from customers"
+    )
+    assert scores == [(1, 5, 1, 5)]
