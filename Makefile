@@ -18,7 +18,7 @@ DBT_INPUTS := dbt_project.yml profiles.yml $(shell find models python_models see
 	-type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.py' -o -name '*.md' \) 2>/dev/null)
 BUILD_STAMP := target/.build-$(subst /,_,$(RAW_DIR))-$(subst /,_,$(EARMARK_DB))
 
-.PHONY: build test test-python test-dbt test-datasets lint lint-sql lint-python lint-dbt summary simulate clean lock
+.PHONY: results build test test-python test-dbt test-datasets lint lint-sql lint-python lint-dbt summary simulate clean lock
 
 $(INSTALLED): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,3 +75,12 @@ lock:
 
 clean:
 	rm -rf target logs $(EARMARK_DB) data/demo
+
+# The results table quoted in the README: the demo world and, with EARMARK_DATASETS, Online Retail.
+EARMARK_DATASETS ?= ../shared/data
+results: build
+	$(BIN)/earmark ingest online-retail $(EARMARK_DATASETS)/online_retail/online_retail.parquet --out data/online_retail
+	EARMARK_DB=target/online_retail.duckdb $(BIN)/dbt build --quiet --vars '{raw_dir: "data/online_retail"}'
+	$(BIN)/earmark results "demo world (seed $(DEMO_SEED), scale 1)=$(EARMARK_DB)" \
+		"Online Retail=target/online_retail.duckdb" > docs/results.md
+	@cat docs/results.md

@@ -70,6 +70,17 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_results(args: argparse.Namespace) -> int:
+    from earmark.results import results_markdown
+
+    named = []
+    for item in args.warehouse:
+        name, _, path = item.partition("=")
+        named.append((name, Path(path)))
+    print(results_markdown(named), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="earmark",
@@ -124,6 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     summary.add_argument("--db", default="earmark.duckdb", help="DuckDB file (default earmark.duckdb)")
     summary.set_defaults(func=_cmd_summary)
+
+    results = commands.add_parser(
+        "results",
+        help="print the headline figures of built warehouses as a Markdown table",
+        description="One column per warehouse: raw and kept lines, exclusions per rule, identity "
+        "resolution against truth, RFM medians and segment shares.",
+    )
+    results.add_argument("warehouse", nargs="+", help="NAME=PATH of a built DuckDB file")
+    results.set_defaults(func=_cmd_results)
     return parser
 
 

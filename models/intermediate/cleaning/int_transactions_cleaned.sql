@@ -26,7 +26,8 @@ flagged as (
     select
         transactions.*,
         customer_ref_periods.customer_id,
-        transactions.quantity * transactions.unit_price as line_value,
+        -- fixed-point, so sums are exact and do not depend on the order rows are added in
+        cast(transactions.quantity * transactions.unit_price as decimal(18, 4)) as line_value,
 
         -- one flag per rule, each evaluated on its own
         coalesce(

@@ -23,7 +23,8 @@ usage as (
         count(distinct activity.activity_date) as active_days,
         sum(activity.sessions) as sessions,
         sum(activity.actions) as actions,
-        sum(activity.active_minutes) as active_minutes,
+        -- fixed-point sum: exact, whatever the order rows arrive in
+        cast(sum(cast(activity.active_minutes as decimal(18, 4))) as double) as active_minutes,
         sum(case when activity.activity_date >= as_of.as_of_date - 7 then activity.actions else 0 end)
             as actions_last_7_days,
         sum(

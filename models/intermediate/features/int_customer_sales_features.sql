@@ -138,14 +138,14 @@ joined as (
         sales.last_purchase_at,
         coalesce(sales.frequency, 0) as frequency,
         coalesce(sales.kept_line_count, 0) as kept_line_count,
-        coalesce(sales.gross_sales, 0) as gross_sales,
-        coalesce(reversals.reversed_value, 0) as reversed_value,
+        cast(coalesce(sales.gross_sales, 0) as double) as gross_sales,
+        cast(coalesce(reversals.reversed_value, 0) as double) as reversed_value,
         coalesce(reversals.cancelled_invoices, 0) as cancelled_invoices,
         coalesce(sales.distinct_products, 0) as distinct_products,
         coalesce(product_repeats.repeated_products, 0) as repeated_products,
-        monthly_spend.largest_month_spend,
-        coalesce(sales.spend_last_7_days, 0) as spend_last_7_days,
-        coalesce(sales.spend_prior_30_days, 0) as spend_prior_30_days,
+        cast(monthly_spend.largest_month_spend as double) as largest_month_spend,
+        cast(coalesce(sales.spend_last_7_days, 0) as double) as spend_last_7_days,
+        cast(coalesce(sales.spend_prior_30_days, 0) as double) as spend_prior_30_days,
         case
             when sales.frequency > 0
                 then {{ momentum_ratio('sales.spend_last_7_days', 'sales.spend_prior_30_days') }}

@@ -42,8 +42,9 @@ population_stats as (
 
     select
         feature,
-        avg(feature_value) as population_mean,
-        stddev_pop(feature_value) as population_sd
+        -- rounded: float sums vary in their last bits with the order rows are added in
+        round(avg(feature_value), 9) as population_mean,
+        round(stddev_pop(feature_value), 9) as population_sd
 
     from feature_values
     group by feature
@@ -55,7 +56,7 @@ segment_stats as (
     select
         rfm_segment,
         feature,
-        avg(feature_value) as segment_mean
+        round(avg(feature_value), 9) as segment_mean
 
     from feature_values
     group by rfm_segment, feature
@@ -108,10 +109,10 @@ population as (
 
     select
         count(*) as population_customers,
-        avg(recency_days) as population_recency_days,
-        avg(frequency) as population_frequency,
-        avg(monetary) as population_monetary,
-        sum(monetary) as population_total_monetary
+        round(avg(recency_days), 9) as population_recency_days,
+        round(avg(frequency), 9) as population_frequency,
+        round(avg(monetary), 9) as population_monetary,
+        round(sum(monetary), 6) as population_total_monetary
 
     from customers
 
@@ -122,10 +123,10 @@ segments as (
     select
         rfm_segment,
         count(*) as customers,
-        avg(recency_days) as avg_recency_days,
-        avg(frequency) as avg_frequency,
-        avg(monetary) as avg_monetary,
-        sum(monetary) as total_monetary,
+        round(avg(recency_days), 9) as avg_recency_days,
+        round(avg(frequency), 9) as avg_frequency,
+        round(avg(monetary), 9) as avg_monetary,
+        round(sum(monetary), 6) as total_monetary,
         count(*) filter (where is_premium) as premium_customers
 
     from customers

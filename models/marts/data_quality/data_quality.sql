@@ -109,7 +109,7 @@ final as (
         coalesce(rule_flags.rows_flagged, 0) as rows_flagged,
         coalesce(input_totals.input_rows, 0) as input_rows,
         coalesce(assigned.rows_assigned, 0) / nullif(input_totals.input_rows, 0) as share_of_input_rows,
-        case when rules.input_file = 'transactions' then coalesce(assigned.value_assigned, 0) end
+        case when rules.input_file = 'transactions' then cast(coalesce(assigned.value_assigned, 0) as double) end
             as value_assigned
 
     from rules

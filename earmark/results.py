@@ -1,0 +1,65 @@
+"""Results tables for the README: the headline figures of one or more built warehouses, as Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str):
+    return con.sql(sql).fetchall()[0][0]
+
+
+def warehouse_figures(db: Path) -> dict[str, str]:
+    """Headline figures of one warehouse, formatted for a table."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        figures: dict[str, str] = {}
+        raw, kept = con.sql(
+            "select max(input_rows), sum(rows_assigned) filter (where row_outcome = 'kept') "
+            "from data_quality where input_file = 'transactions'"
+        ).fetchall()[0]
+        figures["transaction lines (raw)"] = f"{raw:,}"
+        figures["kept sales"] = f"{kept:,} ({kept / raw:.1%})" if raw else "0"
+        for rule, assigned, flagged in con.sql(
+            "select rule, rows_assigned, rows_flagged from data_quality "
+            "where input_file = 'transactions' and row_outcome = 'excluded' order by rule_order"
+        ).fetchall():
+            figures[f"excluded: {rule} (matched on its own)"] = f"{assigned:,} ({flagged:,})"
+        identity = con.sql(
+            "select customer_records, resolved_customers, records_merged, records_split_off, "
+            "pairwise_precision, pairwise_recall from identity_resolution"
+        ).fetchall()[0]
+        records, customers, merged, split, precision, recall = identity
+        figures["customer records -> resolved customers"] = f"{records:,} -> {customers:,}"
+        figures["records merged / references split"] = f"{merged:,} / {split:,}"
+        figures["identity pairwise precision / recall"] = (
+            "not estimable (no truth)" if precision is None else f"{precision:.4f} / {recall:.4f}"
+        )
+        figures["as-of date"] = str(_scalar(con, "select max(as_of_date) from customers"))
+        figures["median recency / frequency / monetary"] = "{:.0f} d / {:.0f} / {:,.0f}".format(
+            *con.sql(
+                "select median(recency_days), median(frequency), median(monetary) "
+                "from customers where frequency > 0"
+            ).fetchall()[0]
+        )
+        for segment, share in con.sql(
+            "select rfm_segment, share_of_customers from segment_summary order by customers desc"
+        ).fetchall():
+            figures[f"segment: {segment}"] = f"{share:.1%}"
+    return figures
+
+
+def results_markdown(named_dbs: list[tuple[str, Path]]) -> str:
+    """A Markdown table with one column per warehouse."""
+    columns = [(name, warehouse_figures(db)) for name, db in named_dbs]
+    keys: list[str] = []
+    for _, figures in columns:
+        keys.extend(k for k in figures if k not in keys)
+    lines = [
+        "| figure | " + " | ".join(name for name, _ in columns) + " |",
+        "|---|" + "---|" * len(columns),
+    ]
+    for key in keys:
+        lines.append(f"| {key} | " + " | ".join(figures.get(key, "") for _, figures in columns) + " |")
+    return "\n".join(lines) + "\n"
