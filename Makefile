@@ -61,7 +61,7 @@ lint-python: $(INSTALLED)
 	$(BIN)/ruff format --check .
 
 lint-sql: $(INSTALLED) $(DEMO_DIR)/manifest.json
-	$(BIN)/sqlfluff lint models macros tests/dbt
+	$(BIN)/sqlfluff lint models tests/dbt
 
 # Conventions of the dbt project (documented models, tested keys, layer naming, contracts on marts).
 lint-dbt: $(INSTALLED) $(DEMO_DIR)/manifest.json
