@@ -41,6 +41,26 @@ def _cmd_ingest_online_retail(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ingest_mall_customers(args: argparse.Namespace) -> int:
+    from earmark.ingest.mall_customers import ingest_mall_customers
+
+    counts = ingest_mall_customers(Path(args.path), Path(args.out))
+    print(f"Mall Customers written to {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    return 0
+
+
+def _cmd_bench_segmentation(args: argparse.Namespace) -> int:
+    from earmark.segmentation.bench import format_report, run_benchmark
+
+    for n_customers in args.customers:
+        table, result, generate_seconds = run_benchmark(
+            n_customers, args.features, seed=args.seed, n_resamples=args.resamples
+        )
+        print(format_report(n_customers, args.features, table, result, generate_seconds), flush=True)
+        print(flush=True)
+    return 0
+
+
 MAIN_MARTS = ("customers", "customer_id_map", "segment_summary", "data_quality", "identity_resolution")
 
 
@@ -126,6 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
     online_retail.add_argument("path", help="the Online Retail file")
     online_retail.add_argument("--out", required=True, help="raw directory to write")
     online_retail.set_defaults(func=_cmd_ingest_online_retail)
+    mall_customers = sources.add_parser(
+        "mall-customers",
+        help="Kaggle Mall Customers (Mall_Customers.csv)",
+        description="Read Mall_Customers.csv into customers with gender, age, annual_income and "
+        "spending_score as attributes; the entities it lacks become zero-row files.",
+    )
+    mall_customers.add_argument("path", help="the Mall_Customers.csv file")
+    mall_customers.add_argument("--out", required=True, help="raw directory to write")
+    mall_customers.set_defaults(func=_cmd_ingest_mall_customers)
 
     summary = commands.add_parser(
         "summary",
@@ -144,6 +173,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     results.add_argument("warehouse", nargs="+", help="NAME=PATH of a built DuckDB file")
     results.set_defaults(func=_cmd_results)
+
+    bench = commands.add_parser(
+        "bench-segmentation",
+        help="time each segmentation step on synthetic customers",
+        description="Generate seeded synthetic customers with behaviour-like features and a few latent "
+        "segments, run every segmentation step with its defaults and print wall seconds and memory "
+        "(process RSS) per step.",
+    )
+    bench.add_argument(
+        "--customers",
+        type=int,
+        nargs="+",
+        default=[25_000],
+        metavar="N",
+        help="customer counts to benchmark, one run each (default 25000)",
+    )
+    bench.add_argument("--features", type=int, default=10, help="behaviour features (default 10)")
+    bench.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    bench.add_argument("--resamples", type=int, default=20, help="bootstrap resamples (default 20)")
+    bench.set_defaults(func=_cmd_bench_segmentation)
     return parser
 
 

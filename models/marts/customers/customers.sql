@@ -1,39 +1,28 @@
--- One row per resolved customer: who they are, how they buy and use the product, and their RFM segment.
+-- One row per resolved customer: identity, behaviour features, RFM segment, and the segmentation outcome
+-- (cluster, persona, outlier flag, treatment band).
 with
 
-customers as (
+features as (
 
-    select * from {{ ref('int_customers_resolved') }}
-
-),
-
-sales as (
-
-    select * from {{ ref('int_customer_sales_features') }}
+    select * from {{ ref('int_customer_features') }}
 
 ),
 
-activity as (
+assignments as (
 
-    select * from {{ ref('int_customer_activity_features') }}
-
-),
-
-rfm as (
-
-    select * from {{ ref('int_customer_rfm_scored') }}
+    select * from {{ ref('segmentation_assignments') }}
 
 ),
 
-segments as (
+personas as (
 
-    select * from {{ ref('int_customer_segments_assigned') }}
+    select * from {{ ref('int_cluster_personas_assigned') }}
 
 ),
 
-as_of as (
+bands as (
 
-    select * from {{ ref('int_feature_as_of_date') }}
+    select * from {{ ref('int_customer_treatment_bands') }}
 
 ),
 
@@ -41,71 +30,67 @@ final as (
 
     select
         -- ids
-        customers.customer_id,
-        customers.account_ref,
-        customers.email,
+        features.customer_id,
+        features.account_ref,
+        features.email,
 
         -- dimensions
-        customers.country,
-        customers.role,
-        segments.rfm_segment,
-        rfm.rfm_code,
+        features.country,
+        features.role,
+        features.rfm_segment,
+        features.rfm_code,
+
+        -- segmentation
+        assignments.cluster_id,
+        personas.persona,
+        bands.treatment_band,
+        bands.treatment_band_reason,
+        assignments.is_outlier,
 
         -- rfm
-        rfm.recency_days,
-        coalesce(sales.frequency, 0) as frequency,
-        coalesce(rfm.monetary, 0) as monetary,
-        rfm.r_score,
-        rfm.f_score,
-        rfm.m_score,
+        features.recency_days,
+        features.frequency,
+        features.monetary,
+        features.r_score,
+        features.f_score,
+        features.m_score,
 
         -- further purchase behaviour
-        coalesce(sales.gross_sales, 0) as gross_sales,
-        coalesce(sales.reversed_value, 0) as reversed_value,
-        case when sales.frequency > 0 then sales.gross_sales / sales.frequency end as average_order_value,
-        case
-            when sales.frequency + sales.cancelled_invoices > 0
-                then sales.cancelled_invoices / (sales.frequency + sales.cancelled_invoices)
-        end as cancellation_rate,
-        case when sales.distinct_products > 0 then sales.repeated_products / sales.distinct_products end
-            as repeat_rate,
-        case when sales.gross_sales > 0 then sales.largest_month_spend / sales.gross_sales end as seasonality,
-        sales.spend_momentum,
+        features.gross_sales,
+        features.reversed_value,
+        features.average_order_value,
+        features.cancellation_rate,
+        features.repeat_rate,
+        features.seasonality,
+        features.spend_momentum,
 
-        -- product usage (null when the customer has no activity: not estimable)
-        activity.active_days,
-        activity.sessions,
-        activity.actions,
-        activity.active_minutes,
-        activity.intensity,
-        activity.activity_momentum,
-
-        -- tenure: from the first signup or first purchase, whichever came first
-        as_of.as_of_date - cast(
-            least(customers.first_signup_at, sales.first_purchase_at, cast(activity.first_active_date as timestamp))
-            as date
-        ) as tenure_days,
+        -- product usage
+        features.active_days,
+        features.sessions,
+        features.actions,
+        features.active_minutes,
+        features.intensity,
+        features.activity_momentum,
+        features.tenure_days,
 
         -- identity
-        customers.record_count,
-        customers.customer_ref_count,
+        features.record_count,
+        features.customer_ref_count,
 
         -- booleans
-        coalesce(customers.is_admin, false) as is_admin,
-        customers.is_premium,
+        features.is_admin,
+        features.is_premium,
 
         -- timestamps
-        customers.first_signup_at,
-        sales.first_purchase_at,
-        sales.last_purchase_at,
-        as_of.as_of_date
+        features.first_signup_at,
+        features.first_purchase_at,
+        features.last_purchase_at,
+        features.as_of_date
 
-    from customers
-    cross join as_of
-    left join sales on customers.customer_id = sales.customer_id
-    left join activity on customers.customer_id = activity.customer_id
-    left join rfm on customers.customer_id = rfm.customer_id
-    left join segments on customers.customer_id = segments.customer_id
+    from features
+    left join assignments on features.customer_id = assignments.customer_id
+    left join personas on assignments.cluster_id = personas.cluster_id
+    left join bands on features.customer_id = bands.customer_id
 
 )
 

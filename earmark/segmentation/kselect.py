@@ -1,0 +1,198 @@
+"""Steps 3 and 4: scan the number of clusters k, choose one by a stated rule, fit the final clustering.
+
+Every fit is `KMeans(init='k-means++', n_init=n_init, random_state=random_state)`, on one OpenMP thread
+(bitwise identical results on any number of cores). Above `fit_sample` rows, fits use a seeded uniform
+sample of `fit_sample` rows (the same sample in `scan_k` and `fit_final`, so the final fit is the scanned
+one); `fit_final` then assigns every row to its nearest center. That keeps a scan over a million
+customers to seconds per k.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from sklearn import config_context
+from sklearn.cluster import KMeans
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from threadpoolctl import threadpool_limits
+
+# Memory (MB) sklearn may use per chunk of pairwise distances in the silhouette: the default 1024 MB
+# makes a 10,000-row silhouette cost ~0.8 GB of RSS; 128 MB gives the same value faster, in less memory.
+SILHOUETTE_WORKING_MEMORY_MB = 128
+
+SCAN_COLUMNS = (
+    "k",
+    "silhouette",
+    "calinski_harabasz",
+    "davies_bouldin",
+    "inertia",
+    "fit_rows",
+    "silhouette_rows",
+)
+
+
+def sample_rows(n: int, size: int, random_state: int) -> np.ndarray | None:
+    """Sorted indices of a seeded uniform sample (without replacement) of `size` of `n` rows, or None
+    when n <= size (use every row)."""
+    if n <= size:
+        return None
+    return np.sort(np.random.default_rng(random_state).choice(n, size=size, replace=False))
+
+
+def _kmeans(k: int, random_state: int, n_init: int) -> KMeans:
+    return KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=random_state)
+
+
+def _single_thread() -> threadpool_limits:
+    """KMeans runs on one OpenMP thread: its multi-threaded reduction sums centers in a thread-dependent
+    order, so results would differ in the last bits between machines with different core counts; on
+    samples of up to 50,000 rows one thread is also faster, and it cannot stall when several dbt models
+    share the cores (an oversubscribed OpenMP KMeans measured 10x slower)."""
+    return threadpool_limits(limits=1, user_api="openmp")
+
+
+def _fit(X: np.ndarray, k: int, random_state: int, n_init: int) -> KMeans:
+    with _single_thread(), warnings.catch_warnings():
+        # Fewer distinct points than k is reported by the metrics (NaN), not as a warning per fit.
+        warnings.filterwarnings("ignore", message="Number of distinct clusters")
+        return _kmeans(k, random_state, n_init).fit(X)
+
+
+def scan_k(
+    X: np.ndarray,
+    k_values: Iterable[int] = range(2, 11),
+    random_state: int = 42,
+    n_init: int = 10,
+    silhouette_sample: int = 10_000,
+    fit_sample: int = 50_000,
+) -> pd.DataFrame:
+    """Fit KMeans for each k and measure the partition: one row per k with columns k, silhouette,
+    calinski_harabasz, davies_bouldin, inertia, fit_rows, silhouette_rows.
+
+    Sampling: with more than `fit_sample` rows every k is fitted on the same seeded uniform sample of
+    `fit_sample` rows (`fit_rows` says how many). Calinski-Harabasz, Davies-Bouldin and inertia are
+    measured on the fitted rows; the silhouette on a seeded sample of `silhouette_sample` of them when
+    there are more (sklearn `silhouette_score(sample_size=, random_state=)`; `silhouette_rows` says how
+    many). A k that yields fewer than 2 distinct clusters gets NaN metrics. Ks are scanned in ascending
+    order; k must be >= 2 and below the number of fitted rows.
+    """
+    X = np.asarray(X, dtype="float64")
+    ks = sorted({int(k) for k in k_values})
+    if not ks:
+        raise ValueError("k_values is empty")
+    index = sample_rows(len(X), fit_sample, random_state)
+    Xf = X if index is None else X[index]
+    n_fit = len(Xf)
+    if ks[0] < 2 or ks[-1] >= n_fit:
+        raise ValueError(f"k must be between 2 and {n_fit - 1} for {n_fit} fitted rows, got {ks}")
+    sil_rows = min(n_fit, silhouette_sample)
+    rows = []
+    for k in ks:
+        model = _fit(Xf, k, random_state, n_init)
+        labels = model.labels_
+        distinct = len(np.unique(labels))
+        if distinct < 2:
+            sil = ch = db = float("nan")
+        else:
+            with config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB):
+                if n_fit > silhouette_sample:
+                    sil = silhouette_score(
+                        Xf, labels, sample_size=silhouette_sample, random_state=random_state
+                    )
+                else:
+                    sil = silhouette_score(Xf, labels)
+            ch = calinski_harabasz_score(Xf, labels)
+            db = davies_bouldin_score(Xf, labels)
+        rows.append(
+            {
+                "k": k,
+                "silhouette": float(sil),
+                "calinski_harabasz": float(ch),
+                "davies_bouldin": float(db),
+                "inertia": float(model.inertia_),
+                "fit_rows": n_fit,
+                "silhouette_rows": sil_rows,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(SCAN_COLUMNS)).astype(
+        {"k": "int64", "fit_rows": "int64", "silhouette_rows": "int64"}
+    )
+
+
+def _tied(scan: pd.DataFrame, tolerance: float) -> tuple[pd.Series, float]:
+    if tolerance < 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+    silhouette = scan["silhouette"].astype("float64")
+    if silhouette.notna().sum() == 0:
+        raise ValueError("no k has a silhouette: nothing to choose from")
+    best = float(silhouette.max())
+    # A tiny slack so a gap of exactly `tolerance` counts as tied despite floating point.
+    return (best - silhouette <= tolerance + 1e-12) & silhouette.notna(), best
+
+
+def choose_k(scan: pd.DataFrame, tolerance: float = 0.005) -> tuple[int, str]:
+    """The chosen k and the rule in words.
+
+    Rule: take the highest silhouette; every k whose silhouette is within `tolerance` of it counts as
+    tied, and the smallest tied k wins (parsimony: fewer segments are cheaper to act on). NaN silhouettes
+    never count.
+    """
+    tied, best = _tied(scan, tolerance)
+    candidates = scan.loc[tied].sort_values("k")
+    chosen = candidates.iloc[0]
+    k = int(chosen["k"])
+    best_k = int(scan.loc[scan["silhouette"] == best, "k"].min())
+    tied_ks = ", ".join(str(int(v)) for v in candidates["k"])
+    rule = (
+        f"highest silhouette {best:.4f} at k={best_k}; k within {tolerance} of it count as tied "
+        f"({tied_ks}) and the smallest tied k wins (fewer segments are cheaper to act on): "
+        f"k={k} (silhouette {float(chosen['silhouette']):.4f})"
+    )
+    return k, rule
+
+
+def mark_chosen(scan: pd.DataFrame, tolerance: float = 0.005) -> pd.DataFrame:
+    """The scan with the choice marked: adds silhouette_gap (best silhouette - this one), tied (within
+    `tolerance` of the best) and chosen (the k `choose_k` picks; exactly one row)."""
+    tied, best = _tied(scan, tolerance)
+    k, _ = choose_k(scan, tolerance)
+    marked = scan.copy()
+    marked["silhouette_gap"] = best - marked["silhouette"].astype("float64")
+    marked["tied"] = tied.to_numpy()
+    marked["chosen"] = (marked["k"] == k).to_numpy()
+    return marked
+
+
+def relabel(labels: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber clusters 0..k-1 by descending size, ties broken by the lexicographic order of the
+    center coordinates; returns the new labels and the centers in the new order."""
+    k = len(centers)
+    sizes = np.bincount(labels, minlength=k)
+    order = sorted(range(k), key=lambda c: (-int(sizes[c]), tuple(float(v) for v in centers[c])))
+    new_id = np.empty(k, dtype="int64")
+    new_id[order] = np.arange(k)
+    return new_id[labels].astype("int64"), np.asarray(centers, dtype="float64")[order]
+
+
+def fit_final(
+    X: np.ndarray, k: int, random_state: int = 42, n_init: int = 10, fit_sample: int = 50_000
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit KMeans with the chosen k and label every row.
+
+    Above `fit_sample` rows the model is fitted on the same seeded sample `scan_k` used, then every row
+    gets its nearest center (`predict`). Returns (labels, centers): labels int64 0..k-1 per row of X,
+    numbered by descending cluster size (ties: lexicographic order of the centers), so the ids do not
+    depend on KMeans internals; centers (k x columns of X) in that order, in the space of X.
+    """
+    X = np.asarray(X, dtype="float64")
+    index = sample_rows(len(X), fit_sample, random_state)
+    model = _fit(X if index is None else X[index], int(k), random_state, n_init)
+    if index is None:
+        labels = model.labels_.astype("int64")
+    else:
+        with _single_thread():
+            labels = model.predict(X).astype("int64")
+    return relabel(labels, model.cluster_centers_)

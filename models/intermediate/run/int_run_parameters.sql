@@ -1,0 +1,37 @@
+-- Every parameter (dbt var) of this build, its value as JSON. The Python models read their settings
+-- from here, so what they used is exactly what the run_parameters mart reports.
+{% set names = [
+    'raw_dir', 'as_of_date', 'momentum_cap', 'rfm_bins',
+    'segmentation_features', 'segmentation_derived', 'segmentation_log_features', 'segmentation_scaler',
+    'segmentation_actionable_features', 'segmentation_k_min', 'segmentation_k_max',
+    'segmentation_k_tolerance', 'segmentation_n_init', 'segmentation_seed', 'segmentation_fit_sample',
+    'segmentation_silhouette_sample', 'segmentation_pca_variance_target', 'segmentation_resamples',
+    'segmentation_stability_sample', 'outlier_min_samples', 'outlier_eps_percentile', 'outlier_sample',
+    'verdict_min_silhouette', 'verdict_min_cluster_jaccard', 'verdict_min_cluster_share',
+    'verdict_min_effect_size'
+] %}
+
+with
+
+as_of as (
+
+    select * from {{ ref('int_feature_as_of_date') }}
+
+),
+
+declared as (
+
+    {% for name in names %}
+        select
+            '{{ name }}' as parameter_name,
+            '{{ tojson(var(name)) | replace("'", "''") }}' as parameter_value
+        union all
+    {% endfor %}
+    select
+        'effective_as_of_date' as parameter_name,
+        '"' || cast(as_of_date as varchar) || '"' as parameter_value
+    from as_of
+
+)
+
+select * from declared

@@ -1,0 +1,41 @@
+"""KMeans for every k in the configured range, the metrics per k, and the k the stated rule chooses."""
+
+from earmark.segmentation import choose_k, mark_chosen, scan_k
+from earmark.segmentation.dbt_glue import clustering_space, read_parameters
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    params = read_parameters(dbt.ref("int_run_parameters").df())
+    space = clustering_space(dbt.ref("int_customer_features").df(), params)
+    tolerance = float(params["segmentation_k_tolerance"])
+    k_max = min(int(params["segmentation_k_max"]), len(space.X) - 1)
+    scan = scan_k(
+        space.X,
+        range(int(params["segmentation_k_min"]), k_max + 1),
+        random_state=int(params["segmentation_seed"]),
+        n_init=int(params["segmentation_n_init"]),
+        silhouette_sample=int(params["segmentation_silhouette_sample"]),
+        fit_sample=int(params["segmentation_fit_sample"]),
+    )
+    marked = mark_chosen(scan, tolerance)
+    _, rule = choose_k(scan, tolerance)
+    marked["is_chosen"] = marked["chosen"]
+    marked["selection_rule"] = rule
+    marked["clustered_on"] = space.clustered_on
+    marked["dimensions"] = space.X.shape[1]
+    return marked[
+        [
+            "k",
+            "silhouette",
+            "calinski_harabasz",
+            "davies_bouldin",
+            "inertia",
+            "fit_rows",
+            "silhouette_rows",
+            "clustered_on",
+            "dimensions",
+            "is_chosen",
+            "selection_rule",
+        ]
+    ]

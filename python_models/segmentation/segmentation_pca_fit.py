@@ -1,0 +1,27 @@
+"""PCA of the scaled segmentation features and the rule deciding whether clustering uses the components."""
+
+from earmark.segmentation.dbt_glue import clustering_space, read_parameters
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    params = read_parameters(dbt.ref("int_run_parameters").df())
+    space = clustering_space(dbt.ref("int_customer_features").df(), params)
+    pca = space.pca
+    table = pca.loadings_frame().merge(pca.to_frame(), on="component")
+    table["components_used"] = pca.n_components_for_target if pca.use_components else 0
+    table["rule"] = pca.rule
+    table.insert(0, "pca_loading_id", table["component"].astype(str) + ":" + table["feature"])
+    return table[
+        [
+            "pca_loading_id",
+            "component",
+            "feature",
+            "loading",
+            "explained_variance_ratio",
+            "cumulative_variance",
+            "components_used",
+            "used_for_clustering",
+            "rule",
+        ]
+    ]

@@ -1,0 +1,28 @@
+"""Per cluster and feature: mean, median, the base's mean and sd, and the standardised difference z."""
+
+from earmark.segmentation import cluster_profiles
+from earmark.segmentation.dbt_glue import clustering_space, labels_for, read_parameters
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    params = read_parameters(dbt.ref("int_run_parameters").df())
+    space = clustering_space(dbt.ref("int_customer_features").df(), params)
+    labels = labels_for(space.features.ids, dbt.ref("segmentation_assignments").df())
+    table = cluster_profiles(space.features.raw, labels)
+    table = table.rename(
+        columns={"cluster": "cluster_id", "mean": "cluster_mean", "median": "cluster_median"}
+    )
+    table.insert(0, "cluster_feature_id", table["cluster_id"].astype(str) + ":" + table["feature"])
+    return table[
+        [
+            "cluster_feature_id",
+            "cluster_id",
+            "feature",
+            "cluster_mean",
+            "cluster_median",
+            "population_mean",
+            "population_sd",
+            "z",
+        ]
+    ]

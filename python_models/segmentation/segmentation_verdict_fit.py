@@ -1,0 +1,30 @@
+"""The segmentation verdict: every criterion against its threshold, then differentiate or standardize."""
+
+from earmark.segmentation import best_effect, effect_sizes, evaluate_verdict
+from earmark.segmentation.config import parse_list
+from earmark.segmentation.dbt_glue import clustering_space, labels_for, read_parameters, verdict_thresholds
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    params = read_parameters(dbt.ref("int_run_parameters").df())
+    space = clustering_space(dbt.ref("int_customer_features").df(), params)
+    labels = labels_for(space.features.ids, dbt.ref("segmentation_assignments").df())
+    scan = dbt.ref("segmentation_k_scan").df()
+    stability = dbt.ref("segmentation_stability").df()
+
+    silhouette = float(scan.loc[scan["is_chosen"], "silhouette"].iloc[0])
+    shares = [(labels == cluster).mean() for cluster in range(int(labels.max()) + 1)]
+    actionable = params["segmentation_actionable_features"]
+    effect, feature = best_effect(
+        effect_sizes(space.features.raw, labels), None if actionable is None else parse_list(actionable)
+    )
+    verdict = evaluate_verdict(
+        silhouette,
+        float(stability["mean_jaccard"].fillna(0.0).min()),
+        float(min(shares)),
+        effect,
+        feature,
+        verdict_thresholds(params),
+    )
+    return verdict[["criterion", "value", "threshold", "passed", "verdict", "detail"]]
