@@ -37,16 +37,46 @@ def warehouse_figures(db: Path) -> dict[str, str]:
             "not estimable (no truth)" if precision is None else f"{precision:.4f} / {recall:.4f}"
         )
         figures["as-of date"] = str(_scalar(con, "select max(as_of_date) from customers"))
-        figures["median recency / frequency / monetary"] = "{:.0f} d / {:.0f} / {:,.0f}".format(
-            *con.sql(
-                "select median(recency_days), median(frequency), median(monetary) "
-                "from customers where frequency > 0"
-            ).fetchall()[0]
+        medians = con.sql(
+            "select median(recency_days), median(frequency), median(monetary) "
+            "from customers where frequency > 0"
+        ).fetchall()[0]
+        figures["median recency / frequency / monetary"] = (
+            "not estimable (no sales)"
+            if medians[0] is None
+            else "{:.0f} d / {:.0f} / {:,.0f}".format(*medians)
         )
         for segment, share in con.sql(
             "select rfm_segment, share_of_customers from segment_summary order by customers desc"
         ).fetchall():
             figures[f"segment: {segment}"] = f"{share:.1%}"
+        figures.update(_segmentation_figures(con))
+    return figures
+
+
+def _segmentation_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    figures: dict[str, str] = {}
+    k, silhouette, clustered_on = con.sql(
+        "select k, silhouette, clustered_on from cluster_model_selection where is_chosen"
+    ).fetchall()[0]
+    figures["clustering: chosen k (silhouette), space"] = f"{k} ({silhouette:.4f}), {clustered_on}"
+    for criterion, value, threshold, passed, verdict in con.sql(
+        "select criterion, value, threshold, passed, verdict from segmentation_verdict "
+        "order by criterion = 'overall'"
+    ).fetchall():
+        if criterion == "overall":
+            figures["segmentation verdict"] = f"**{verdict}** ({value:.0f} of {threshold:.0f} criteria)"
+        else:
+            figures[f"verdict: {criterion} (threshold)"] = (
+                f"{value:.4f} ({threshold:g}) {'pass' if passed else 'FAIL'}"
+            )
+    personas = con.sql(
+        "select string_agg(persona || ' ' || customers, ', ' order by cluster_id) from cluster_profiles"
+    ).fetchall()[0][0]
+    figures["clusters: persona and size, by cluster id"] = personas
+    figures["DBSCAN outliers"] = f"{_scalar(con, 'select count(*) from customers where is_outlier'):,}"
+    for band, n in con.sql("select treatment_band, count(*) from customers group by 1 order by 1").fetchall():
+        figures[f"band: {band}"] = f"{n:,}"
     return figures
 
 

@@ -14,8 +14,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-def run_dbt(raw_dir: Path, db_path: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run `dbt build` (or the given dbt arguments) on raw_dir into db_path; return the finished process."""
+def run_dbt(
+    raw_dir: Path, db_path: Path, *args: str, check: bool = True, extra_vars: str = ""
+) -> subprocess.CompletedProcess:
+    """Run `dbt build` (or the given dbt arguments) on raw_dir into db_path; return the finished process.
+    extra_vars: further dbt vars in YAML flow syntax, e.g. 'segmentation_scaler: robust'."""
     env = {
         **os.environ,
         "EARMARK_DB": str(db_path),
@@ -26,7 +29,7 @@ def run_dbt(raw_dir: Path, db_path: Path, *args: str, check: bool = True) -> sub
         str(BIN / "dbt"),
         *(args or ("build",)),
         "--vars",
-        f'{{raw_dir: "{raw_dir}"}}',
+        f'{{raw_dir: "{raw_dir}"{", " + extra_vars if extra_vars else ""}}}',
         "--target-path",
         str(db_path.parent / "dbt_target"),
         "--log-path",

@@ -90,6 +90,11 @@ MART_KEYS = {
     "segment_summary": "rfm_segment",
     "data_quality": "data_quality_rule_id",
     "identity_resolution": "summary_id",
+    "pca_diagnostics": "pca_loading_id",
+    "cluster_model_selection": "k",
+    "cluster_profiles": "cluster_id",
+    "cluster_feature_profiles": "cluster_feature_id",
+    "segmentation_verdict": "criterion",
 }
 
 
@@ -120,6 +125,24 @@ def test_two_builds_give_identical_marts(demo: tuple[Path, Path], tmp_path: Path
         assert query(again, f"select * from {mart} order by {key}") == query(
             db, f"select * from {mart} order by {key}"
         )
+
+
+def test_segmentation_outputs_hang_together(demo: tuple[Path, Path]) -> None:
+    _, db = demo
+    customers, clustered, bands = query(
+        db, "select count(*), count(cluster_id), count(treatment_band) from customers"
+    )[0]
+    assert customers == clustered == bands
+    k = query(db, "select k from cluster_model_selection where is_chosen")[0][0]
+    assert query(db, "select count(*), min(cluster_id), max(cluster_id) from cluster_profiles") == [
+        (k, 0, k - 1)
+    ]
+    sizes = [n for (n,) in query(db, "select customers from cluster_profiles order by cluster_id")]
+    assert sizes == sorted(sizes, reverse=True)  # cluster 0 is the largest
+    verdict = query(db, "select verdict from segmentation_verdict where criterion = 'overall'")[0][0]
+    high_touch = query(db, "select count(*) from customers where treatment_band = 'high_touch'")[0][0]
+    if verdict != "differentiate":
+        assert high_touch == 0
 
 
 def test_bad_directory_is_refused_before_any_model_runs(demo: tuple[Path, Path], tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 -- The RFM segment of every resolved customer: the rule table (seed rfm_segment_rules) evaluated
--- first-match-wins by precedence. Missing scores (no kept sale) are evaluated as 0.
+-- first-match-wins by precedence. Missing scores (no kept sale) are evaluated as 0. When the input has no
+-- kept sale at all (a data set without an order book), RFM is not estimable and says so.
 with
 
 customers as (
@@ -17,6 +18,12 @@ scores as (
 rules as (
 
     select * from {{ ref('rfm_segment_rules') }}
+
+),
+
+order_book as (
+
+    select count(*) > 0 as has_sales from scores
 
 ),
 
@@ -55,10 +62,11 @@ matches as (
 )
 
 select
-    customer_id,
-    segment as rfm_segment,
-    precedence as segment_precedence,
-    clause as segment_rule
+    matches.customer_id,
+    case when order_book.has_sales then matches.segment else 'Not Estimable' end as rfm_segment,
+    case when order_book.has_sales then matches.precedence end as segment_precedence,
+    case when order_book.has_sales then matches.clause else 'no kept sale in the input' end as segment_rule
 
 from matches
-where match_rank = 1
+cross join order_book
+where matches.match_rank = 1

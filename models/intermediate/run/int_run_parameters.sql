@@ -29,7 +29,7 @@ declared as (
     {% endfor %}
     select
         'effective_as_of_date' as parameter_name,
-        '"' || cast(as_of_date as varchar) || '"' as parameter_value
+        coalesce('"' || cast(as_of_date as varchar) || '"', 'null') as parameter_value
     from as_of
 
 )
