@@ -33,6 +33,8 @@ class Entity:
     # Entities whose extra columns are kept as attributes (model covariates) rather than rejected.
     allows_extra_columns: bool = False
     audit_only: bool = False
+    # Files a directory may simply leave out (audit truth, externally supplied scores).
+    may_be_absent: bool = False
 
     @property
     def file_name(self) -> str:
@@ -183,10 +185,28 @@ OUTCOMES = Entity(
     ),
 )
 
+UPLIFT_SCORES = Entity(
+    "uplift_scores",
+    required=False,
+    may_be_absent=True,
+    description=(
+        "Externally supplied uplift scores (bring your own model): with the var uplift_score_source set "
+        "to 'external', the account policy reads these instead of Earmark's own model. May be absent."
+    ),
+    columns=(
+        _c("customer_ref", "string", False, "Raw customer reference the score belongs to."),
+        _c("campaign_id", "string", True, "Campaign the score is for; null when it applies to any."),
+        _c("arm", "string", True, "Treatment arm the uplift is for; null for a single-arm campaign."),
+        _c("predicted_uplift", "double", False, "Predicted change in conversion probability if treated."),
+        _c("scored_at", "timestamp", True, "When the score was produced."),
+    ),
+)
+
 TRUTH_IDENTITY = Entity(
     "truth_identity",
     required=False,
     audit_only=True,
+    may_be_absent=True,
     description="Simulator truth: the real person behind each raw customer record. Audit only.",
     columns=(
         _c("customer_ref", "string", False, "Raw customer reference of the record."),
@@ -199,6 +219,7 @@ TRUTH_USERS = Entity(
     "truth_users",
     required=False,
     audit_only=True,
+    may_be_absent=True,
     description="Simulator truth per person: hidden archetype and potential outcomes. Audit only.",
     columns=(
         _c("true_person_id", "string", False, "Person identifier, as in truth_identity."),
@@ -216,6 +237,7 @@ TRUTH_DEFECTS = Entity(
     "truth_defects",
     required=False,
     audit_only=True,
+    may_be_absent=True,
     description="Simulator manifest: how many raw rows of each file carry each injected defect. Audit only.",
     columns=(
         _c(
@@ -236,6 +258,7 @@ ENTITIES: tuple[Entity, ...] = (
     ACTIVITY,
     TREATMENTS,
     OUTCOMES,
+    UPLIFT_SCORES,
     TRUTH_IDENTITY,
     TRUTH_USERS,
     TRUTH_DEFECTS,

@@ -47,6 +47,7 @@ def _table_lines(entity: Entity) -> list[str]:
         "        meta:",
         f"          required: {'true' if entity.required else 'false'}",
         f"          audit_only: {'true' if entity.audit_only else 'false'}",
+        f"          may_be_absent: {'true' if entity.may_be_absent else 'false'}",
         f"          allows_extra_columns: {'true' if entity.allows_extra_columns else 'false'}",
         "        columns:",
     ]

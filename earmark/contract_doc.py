@@ -39,6 +39,8 @@ def _status_rule(entity: Entity) -> str:
             "audit-only: simulator truth, never an input of the pipeline; may be absent, and is "
             "checked like the others when present"
         )
+    if entity.may_be_absent:
+        return "optional, may be absent: read when present, checked like the others"
     if entity.required:
         return "required: must be present with at least one row"
     return "optional: must be present, as a zero-row file with these columns when the source has none"

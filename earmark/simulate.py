@@ -1304,7 +1304,7 @@ def simulate_world(out_dir: Path, seed: int = 42, scale: float = 1.0) -> dict:
         "transactions": dict(zip([*TRANSACTION_RULES, "kept"], tx_status.tolist(), strict=True)),
         "activity": dict(zip([*ACTIVITY_RULES, "kept"], activity_status.tolist(), strict=True)),
     }
-    ordered = {e.name: row_counts[e.name] for e in contract.ENTITIES}
+    ordered = {e.name: row_counts[e.name] for e in contract.ENTITIES if e.name in row_counts}
     manifest = _manifest(seed, scale, p, c, ordered, defects, status_counts)
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

@@ -323,7 +323,7 @@ def validate_dir(path: Path) -> list[ContractViolation]:
         for entity in ENTITIES:
             file_path = path / entity.file_name
             if not file_path.exists():
-                if not entity.audit_only:
+                if not entity.may_be_absent:
                     violations.append(
                         ContractViolation(entity.file_name, FILE_LEVEL, "file_missing", _file_missing(entity))
                     )

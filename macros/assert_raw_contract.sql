@@ -26,7 +26,7 @@
     {% set path = raw_dir ~ '/' ~ node.name ~ '.parquet' %}
     {% set found = run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0] %}
     {% if found == 0 %}
-        {% if not node.meta.audit_only %}
+        {% if not node.meta.may_be_absent %}
             {% do problems.append(path ~ ": column '*': file_missing: the contract needs this file (a zero-row file when the data set lacks the entity)") %}
         {% endif %}
         {{ return(problems) }}
