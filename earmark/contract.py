@@ -174,7 +174,11 @@ TREATMENTS = Entity(
 OUTCOMES = Entity(
     "outcomes",
     required=False,
-    description="Observed results of past campaigns, one row per campaign and customer.",
+    description=(
+        "Observed results of past campaigns, one row per campaign and customer. Extra columns are further "
+        "outcomes (for example visited)."
+    ),
+    allows_extra_columns=True,
     columns=(
         _c("campaign_id", "string", False, "Campaign identifier."),
         _c("customer_ref", "string", False, "Raw customer reference."),

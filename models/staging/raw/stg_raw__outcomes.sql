@@ -22,7 +22,10 @@ renamed as (
         cast(churned as boolean) as is_churned,
 
         -- timestamps
-        cast(outcome_at as timestamp) as outcome_at
+        cast(outcome_at as timestamp) as outcome_at,
+
+        -- further outcomes the source carries (e.g. visited), as given
+        * exclude (file_row_number, campaign_id, customer_ref, revenue, converted, churned, outcome_at)
 
     from source
 
