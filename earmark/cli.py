@@ -49,6 +49,22 @@ def _cmd_ingest_mall_customers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ingest_hillstrom(args: argparse.Namespace) -> int:
+    from earmark.ingest.hillstrom import ingest_hillstrom
+
+    counts = ingest_hillstrom(Path(args.path), Path(args.out))
+    print(f"Hillstrom written to {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    return 0
+
+
+def _cmd_ingest_causalyn(args: argparse.Namespace) -> int:
+    from earmark.ingest.causalyn import ingest_causalyn
+
+    counts = ingest_causalyn(Path(args.dir), Path(args.out))
+    print(f"Causalyn written to {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    return 0
+
+
 def _cmd_bench_segmentation(args: argparse.Namespace) -> int:
     from earmark.segmentation.bench import format_report, run_benchmark
 
@@ -155,6 +171,27 @@ def build_parser() -> argparse.ArgumentParser:
     mall_customers.add_argument("path", help="the Mall_Customers.csv file")
     mall_customers.add_argument("--out", required=True, help="raw directory to write")
     mall_customers.set_defaults(func=_cmd_ingest_mall_customers)
+    hillstrom = sources.add_parser(
+        "hillstrom",
+        help="MineThatData Hillstrom e-mail experiment (hillstrom.csv)",
+        description="Read hillstrom.csv into customers (covariates as attributes), one treatment and one "
+        "outcome row per customer of campaign hillstrom_email_2008 (nominal dates: 2008-03-01 and two "
+        "weeks later); the entities it lacks become zero-row files.",
+    )
+    hillstrom.add_argument("path", help="the hillstrom.csv file")
+    hillstrom.add_argument("--out", required=True, help="raw directory to write")
+    hillstrom.set_defaults(func=_cmd_ingest_hillstrom)
+    causalyn = sources.add_parser(
+        "causalyn",
+        help="Causalyn B2B case study folder (accounts_raw.csv, users_raw.csv, ...)",
+        description="Read the Causalyn CSV folder into customers, accounts, treatments and outcomes of "
+        "campaign causalyn_collab_nudge, plus uplift_scores (the case study's own scores) and "
+        "truth_users (hidden archetypes, nominal probabilities) when those files are present; "
+        "transactions and activity become zero-row files.",
+    )
+    causalyn.add_argument("dir", help="the folder holding the Causalyn CSV files")
+    causalyn.add_argument("--out", required=True, help="raw directory to write")
+    causalyn.set_defaults(func=_cmd_ingest_causalyn)
 
     summary = commands.add_parser(
         "summary",

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from earmark.segmentation.config import FeatureConfig
-from earmark.segmentation.features import FeatureMatrix, build_feature_matrix
+from earmark.segmentation.features import FeatureMatrix, TooFewFeatures, build_feature_matrix
 from earmark.segmentation.pca import PcaDiagnostics, pca_diagnostics, project
 from earmark.segmentation.verdict import VerdictThresholds
 
@@ -56,6 +56,20 @@ def clustering_space(customers: pd.DataFrame, params: dict[str, Any]) -> Cluster
         random_state=int(params["segmentation_seed"]),
     )
     return ClusteringSpace(features=features, pca=pca, X=project(features.X, pca))
+
+
+def clustering_space_or_none(customers: pd.DataFrame, params: dict[str, Any]) -> ClusteringSpace | None:
+    """The clustering space, or None when the input has fewer than two usable features (for example an
+    input with neither transactions nor numeric attributes): the models then report 'not estimable'."""
+    try:
+        return clustering_space(customers, params)
+    except TooFewFeatures:
+        return None
+
+
+def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
+    """A zero-row frame with typed columns, so contracted marts on top keep their types."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
 
 
 def verdict_thresholds(params: dict[str, Any]) -> VerdictThresholds:

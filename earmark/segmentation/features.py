@@ -21,6 +21,10 @@ ALL_NULL = "all null"
 CONSTANT = "constant"
 
 
+class TooFewFeatures(ValueError):
+    """Fewer than two usable features: segmentation is not estimable on this input."""
+
+
 @dataclass
 class FeatureMatrix:
     """The clustering input.
@@ -170,7 +174,7 @@ def build_feature_matrix(
 
     if len(kept) < 2:
         reasons = ", ".join(f"{name} ({reason})" for name, reason in dropped.items()) or "none"
-        raise ValueError(
+        raise TooFewFeatures(
             f"segmentation needs at least 2 usable features; kept {kept or 'none'}, dropped: {reasons}"
         )
 

@@ -9,18 +9,23 @@ group by {{ columns | join(', ') }}
 having count(*) > 1
 {% endtest %}
 
-{% test exactly_one_row_where(model, condition) %}
+{#- allow_empty: a model with no rows at all (not estimable) passes. -#}
+{% test exactly_one_row_where(model, condition, allow_empty=false) %}
 select count(*) as matching_rows
 from {{ model }}
 where {{ condition }}
-having count(*) != 1
+having
+    count(*) != 1
+    {% if allow_empty %}and (select count(*) from {{ model }}) > 0{% endif %}
 {% endtest %}
 
-{% test same_row_count_as(model, other) %}
+{% test same_row_count_as(model, other, allow_empty=false) %}
 select
     (select count(*) from {{ model }}) as model_rows,
     (select count(*) from {{ other }}) as other_rows
-where (select count(*) from {{ model }}) != (select count(*) from {{ other }})
+where
+    (select count(*) from {{ model }}) != (select count(*) from {{ other }})
+    {% if allow_empty %}and (select count(*) from {{ model }}) > 0{% endif %}
 {% endtest %}
 
 {% test values_between(model, column_name, min_value, max_value) %}

@@ -1,14 +1,25 @@
 """The final clustering with the chosen k, DBSCAN outlier flags, and two PCA coordinates for charts."""
 
 from earmark.segmentation import cluster_assignments, dbscan_outliers, fit_final
-from earmark.segmentation.dbt_glue import clustering_space, read_parameters
+from earmark.segmentation.dbt_glue import clustering_space_or_none, empty_frame, read_parameters
+
+COLUMNS = {
+    "customer_id": "str",
+    "cluster_id": "int64",
+    "is_outlier": "bool",
+    "pc1": "float64",
+    "pc2": "float64",
+    "outlier_eps": "float64",
+}
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(dbt.ref("int_run_parameters").df())
-    space = clustering_space(dbt.ref("int_customer_features").df(), params)
+    space = clustering_space_or_none(dbt.ref("int_customer_features").df(), params)
     scan = dbt.ref("segmentation_k_scan").df()
+    if space is None or scan.empty:
+        return empty_frame(COLUMNS)
     k = int(scan.loc[scan["is_chosen"], "k"].iloc[0])
     seed = int(params["segmentation_seed"])
     labels, _ = fit_final(

@@ -1,13 +1,29 @@
 """KMeans for every k in the configured range, the metrics per k, and the k the stated rule chooses."""
 
 from earmark.segmentation import choose_k, mark_chosen, scan_k
-from earmark.segmentation.dbt_glue import clustering_space, read_parameters
+from earmark.segmentation.dbt_glue import clustering_space_or_none, empty_frame, read_parameters
+
+COLUMNS = {
+    "k": "int64",
+    "silhouette": "float64",
+    "calinski_harabasz": "float64",
+    "davies_bouldin": "float64",
+    "inertia": "float64",
+    "fit_rows": "int64",
+    "silhouette_rows": "int64",
+    "clustered_on": "str",
+    "dimensions": "int64",
+    "is_chosen": "bool",
+    "selection_rule": "str",
+}
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(dbt.ref("int_run_parameters").df())
-    space = clustering_space(dbt.ref("int_customer_features").df(), params)
+    space = clustering_space_or_none(dbt.ref("int_customer_features").df(), params)
+    if space is None:
+        return empty_frame(COLUMNS)
     tolerance = float(params["segmentation_k_tolerance"])
     k_max = min(int(params["segmentation_k_max"]), len(space.X) - 1)
     scan = scan_k(

@@ -1,14 +1,27 @@
 """Bootstrap stability of the final clustering: per cluster the mean Jaccard to its best match."""
 
 from earmark.segmentation import bootstrap_stability
-from earmark.segmentation.dbt_glue import clustering_space, labels_for, read_parameters
+from earmark.segmentation.dbt_glue import clustering_space_or_none, empty_frame, labels_for, read_parameters
+
+COLUMNS = {
+    "cluster_id": "int64",
+    "mean_jaccard": "float64",
+    "min_jaccard": "float64",
+    "resamples": "int64",
+    "stability_reading": "str",
+    "mean_ari": "float64",
+    "sample_size": "int64",
+}
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(dbt.ref("int_run_parameters").df())
-    space = clustering_space(dbt.ref("int_customer_features").df(), params)
-    labels = labels_for(space.features.ids, dbt.ref("segmentation_assignments").df())
+    space = clustering_space_or_none(dbt.ref("int_customer_features").df(), params)
+    assignments = dbt.ref("segmentation_assignments").df()
+    if space is None or assignments.empty:
+        return empty_frame(COLUMNS)
+    labels = labels_for(space.features.ids, assignments)
     k = int(labels.max()) + 1
     result = bootstrap_stability(
         space.X,

@@ -2,14 +2,26 @@
 
 from earmark.segmentation import best_effect, effect_sizes, evaluate_verdict
 from earmark.segmentation.config import parse_list
-from earmark.segmentation.dbt_glue import clustering_space, labels_for, read_parameters, verdict_thresholds
+from earmark.segmentation.dbt_glue import (
+    clustering_space_or_none,
+    labels_for,
+    read_parameters,
+    verdict_thresholds,
+)
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(dbt.ref("int_run_parameters").df())
-    space = clustering_space(dbt.ref("int_customer_features").df(), params)
-    labels = labels_for(space.features.ids, dbt.ref("segmentation_assignments").df())
+    space = clustering_space_or_none(dbt.ref("int_customer_features").df(), params)
+    assignments = dbt.ref("segmentation_assignments").df()
+    if space is None or assignments.empty:
+        # not estimable: every criterion fails on a missing value, so the verdict is standardize
+        nan = float("nan")
+        verdict = evaluate_verdict(nan, nan, nan, nan, None, verdict_thresholds(params))
+        verdict["detail"] = verdict["detail"] + " (not estimable: fewer than 2 usable features)"
+        return verdict[["criterion", "value", "threshold", "passed", "verdict", "detail"]]
+    labels = labels_for(space.features.ids, assignments)
     scan = dbt.ref("segmentation_k_scan").df()
     stability = dbt.ref("segmentation_stability").df()
 

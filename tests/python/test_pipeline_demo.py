@@ -120,8 +120,15 @@ def test_two_builds_give_identical_marts(demo: tuple[Path, Path], tmp_path: Path
     raw, db = demo
     again = tmp_path / "again.duckdb"
     run_dbt(raw, again)
-    for mart in [*MART_KEYS, "customer_id_map"]:
-        key = MART_KEYS.get(mart, "customer_row_number")
+    later_marts = {
+        "customer_id_map": "customer_row_number",
+        "user_uplift_scores": "user_arm_score_id",
+        "uplift_evaluation": "validation_row_id",
+        "account_actions": "account_id",
+        "policy_comparison": "policy",
+    }
+    for mart in [*MART_KEYS, *later_marts]:
+        key = MART_KEYS.get(mart) or later_marts[mart]
         assert query(again, f"select * from {mart} order by {key}") == query(
             db, f"select * from {mart} order by {key}"
         )
@@ -143,6 +150,34 @@ def test_segmentation_outputs_hang_together(demo: tuple[Path, Path]) -> None:
     high_touch = query(db, "select count(*) from customers where treatment_band = 'high_touch'")[0][0]
     if verdict != "differentiate":
         assert high_touch == 0
+
+
+def test_naive_comparison_is_biased_and_reweighting_corrects_it(demo: tuple[Path, Path]) -> None:
+    raw, db = demo
+    truth = pq.read_table(raw / "truth_users.parquet").to_pandas()
+    true_mean_uplift = float(truth["true_uplift"].mean())
+    rows = dict(
+        query(db, "select estimator, value from uplift_evaluation where metric = 'ate'"),
+    )
+    assert rows["randomised"] < 0 < true_mean_uplift  # the naive difference points the wrong way
+    low, high = query(
+        db, "select ci_low, ci_high from uplift_evaluation where metric = 'ate' and estimator = 'ipw'"
+    )[0]
+    assert low <= true_mean_uplift + 0.02 and high >= true_mean_uplift - 0.02
+    assert query(db, "select min(assignment_auc) > 0.6 from uplift_evaluation") == [(True,)]
+
+
+def test_every_account_gets_exactly_one_action(demo: tuple[Path, Path]) -> None:
+    _, db = demo
+    accounts = pq.read_metadata(demo[0] / "accounts.parquet").num_rows
+    assert query(db, "select count(*), count(distinct account_id), count(action) from account_actions") == [
+        (accounts, accounts, accounts)
+    ]
+    assert query(db, "select sum(accounts) from policy_funnel") == [(accounts,)]
+    targeted = query(
+        db, "select count(*) from account_actions where action in ('human_outreach', 'automated_nudge')"
+    )
+    assert query(db, "select count(*) from target_accounts") == targeted
 
 
 def test_bad_directory_is_refused_before_any_model_runs(demo: tuple[Path, Path], tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ records as (
 as_of as (
 
     select
+        'feature_window' as feature_window_id,
         coalesce(
             {% if var('as_of_date') %}cast('{{ var("as_of_date") }}' as date),{% endif %}
             cast(kept_sales.last_sale_at as date) + 1,

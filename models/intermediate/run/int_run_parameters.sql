@@ -8,7 +8,12 @@
     'segmentation_silhouette_sample', 'segmentation_pca_variance_target', 'segmentation_resamples',
     'segmentation_stability_sample', 'outlier_min_samples', 'outlier_eps_percentile', 'outlier_sample',
     'verdict_min_silhouette', 'verdict_min_cluster_jaccard', 'verdict_min_cluster_share',
-    'verdict_min_effect_size'
+    'verdict_min_effect_size',
+    'uplift_score_source', 'policy_campaign_id', 'value_per_conversion', 'cost_per_automated_user',
+    'cost_per_human_account', 'sleeping_dog_threshold', 'toxic_user_share', 'min_account_users',
+    'human_capacity', 'holdout_share', 'policy_seed',
+    'uplift_outcome', 'uplift_outcome_type', 'uplift_covariates', 'uplift_learner', 'uplift_folds',
+    'uplift_calibrate', 'uplift_bootstrap', 'uplift_seed'
 ] %}
 
 with

@@ -1,0 +1,120 @@
+-- The account policy: every account passes the gates in this order and gets exactly one action.
+--   1 no_scores        no scored user: nothing to decide on (no_action)
+--   2 admin_veto       any admin's predicted uplift < sleeping_dog_threshold (do_not_disturb)
+--   3 toxic_users      sleeping-dog share > toxic_user_share (cs_health_check: customer success first)
+--   4 unprofitable     expected value does not cover the automated cost (no_action)
+--   5 too_small        fewer scored users than min_account_users (no_action)
+--   6 holdout          a seeded random holdout_share of the accounts still eligible (holdout)
+--   7 channel          value covers human outreach -> candidate for human_outreach, else automated_nudge
+--   8 capacity         human_capacity candidates with the highest net value get human_outreach; the rest
+--                      fall back to automated_nudge
+-- The holdout is drawn before capacity so no human slot goes to an account that is then held out.
+with
+
+accounts as (
+
+    select * from {{ ref('int_account_uplift_rollup') }}
+
+),
+
+flagged as (
+
+    select
+        *,
+        scored_users = 0 as is_no_scores,
+        coalesce(min_admin_uplift < {{ var('sleeping_dog_threshold') }}, false) as is_admin_veto,
+        coalesce(sleeping_dog_share > {{ var('toxic_user_share') }}, false) as is_toxic_users,
+        expected_value - automated_cost <= 0 as is_unprofitable,
+        scored_users < {{ var('min_account_users') }} as is_too_small,
+        -- deterministic pseudo-random draw per account, from the account id and the seed
+        (hash(account_id || ':' || '{{ var("policy_seed") }}') % 1000000) / 1000000.0 < {{ var('holdout_share') }}
+            as is_holdout_draw,
+        coalesce(expected_value - human_cost > 0, false) as covers_human_outreach
+
+    from accounts
+
+),
+
+gated as (
+
+    select
+        *,
+        case
+            when is_no_scores then 'no_scores'
+            when is_admin_veto then 'admin_veto'
+            when is_toxic_users then 'toxic_users'
+            when is_unprofitable then 'unprofitable'
+            when is_too_small then 'too_small'
+            when is_holdout_draw then 'holdout'
+        end as suppressing_gate
+
+    from flagged
+
+),
+
+ranked as (
+
+    select
+        *,
+        case
+            when suppressing_gate is null and covers_human_outreach
+                then row_number() over (
+                    partition by suppressing_gate is null and covers_human_outreach
+                    order by expected_value - human_cost desc, account_id
+                )
+        end as human_rank
+
+    from gated
+
+),
+
+decided as (
+
+    select
+        *,
+        coalesce(
+            suppressing_gate,
+            case
+                when
+                    human_rank is not null
+                    {% if var('human_capacity') is not none %}and human_rank <= {{ var('human_capacity') }}{% endif %}
+                    then 'human_channel'
+                when human_rank is not null then 'capacity'
+                else 'automated_channel'
+            end
+        ) as deciding_gate
+
+    from ranked
+
+)
+
+select
+    *,
+    case deciding_gate
+        when 'no_scores' then 'no_action'
+        when 'admin_veto' then 'do_not_disturb'
+        when 'toxic_users' then 'cs_health_check'
+        when 'unprofitable' then 'no_action'
+        when 'too_small' then 'no_action'
+        when 'holdout' then 'holdout'
+        when 'human_channel' then 'human_outreach'
+        else 'automated_nudge'
+    end as action,
+    case deciding_gate
+        when 'no_scores' then 'No user of the account has an uplift score'
+        when 'admin_veto' then 'An admin is predicted to react badly to a nudge (sleeping dog)'
+        when 'toxic_users' then 'Too many users are predicted to react badly: route to a customer-success health check'
+        when 'unprofitable' then 'Expected incremental value does not cover the cost of a nudge'
+        when 'too_small' then 'Too few scored users to act on'
+        when 'holdout' then 'Randomly held out as a control group to measure the policy'
+        when 'human_channel' then 'Highest net value: worth scarce human outreach'
+        when 'capacity' then 'Worth human outreach but over this cycle''s capacity: automated nudge instead'
+        else 'Value covers an automated nudge but not human outreach'
+    end as reason,
+    case
+        when deciding_gate = 'human_channel' then human_cost
+        when deciding_gate in ('capacity', 'automated_channel') then automated_cost
+        else 0
+    end as action_cost
+
+from decided

@@ -1,0 +1,71 @@
+-- Users rolled up to accounts (a customer without an account is its own account): scored users, admins,
+-- predicted sleeping dogs, summed uplift, and what acting would be worth and cost.
+with
+
+customers as (
+
+    select * from {{ ref('int_customer_features') }}
+
+),
+
+user_scores as (
+
+    select * from {{ ref('int_user_uplift_scores') }}
+
+),
+
+accounts as (
+
+    select
+        coalesce(account_ref, 'solo:' || customer_id) as account_id,
+        max(account_ref) as account_ref,
+        count(*) as users
+
+    from customers
+    group by coalesce(account_ref, 'solo:' || customer_id)
+
+),
+
+scored as (
+
+    select
+        account_id,
+        count(*) as scored_users,
+        count(*) filter (where is_admin) as scored_admins,
+        min(predicted_uplift) filter (where is_admin) as min_admin_uplift,
+        count(*) filter (where is_predicted_sleeping_dog) as predicted_sleeping_dogs,
+        -- fixed-point sum, so the total does not depend on the order rows are added in
+        cast(sum(cast(predicted_uplift as decimal(18, 10))) as double) as sum_predicted_uplift
+
+    from user_scores
+    group by account_id
+
+),
+
+rolled_up as (
+
+    select
+        accounts.account_id,
+        accounts.account_ref,
+        accounts.users,
+        coalesce(scored.scored_users, 0) as scored_users,
+        coalesce(scored.scored_admins, 0) as scored_admins,
+        scored.min_admin_uplift,
+        coalesce(scored.predicted_sleeping_dogs, 0) as predicted_sleeping_dogs,
+        coalesce(scored.predicted_sleeping_dogs, 0) / nullif(scored.scored_users, 0) as sleeping_dog_share,
+        coalesce(scored.sum_predicted_uplift, 0) as sum_predicted_uplift,
+        -- expected incremental conversions x value, and the cost of each channel
+        {{ var('value_per_conversion') }} * coalesce(scored.sum_predicted_uplift, 0) as expected_value,
+        {{ var('cost_per_automated_user') }} * coalesce(scored.scored_users, 0) as automated_cost,
+        {% if var('cost_per_human_account') is not none %}
+            cast({{ var('cost_per_human_account') }} as double)
+        {% else %}
+            cast(null as double)
+        {% endif %} as human_cost
+
+    from accounts
+    left join scored on accounts.account_id = scored.account_id
+
+)
+
+select * from rolled_up

@@ -1,0 +1,90 @@
+-- Per scored user: predicted uplift, the propensity baseline's score, the action their account got, and
+-- the truth (archetype, true uplift) where the input carries it. The grain of every policy comparison.
+with
+
+user_scores as (
+
+    select * from {{ ref('int_user_uplift_scores') }}
+
+),
+
+model_scores as (
+
+    -- control-arm prediction and propensity baseline, averaged over a customer's assignments
+    select
+        customer_id,
+        avg(predicted_outcome) as predicted_outcome_if_untreated,
+        avg(conversion_propensity) as conversion_propensity
+
+    from {{ ref('uplift_user_scores') }}
+    where is_control_arm
+    group by customer_id
+
+),
+
+actions as (
+
+    select * from {{ ref('int_account_policy_gates') }}
+
+),
+
+records as (
+
+    select * from {{ ref('int_customer_records_keyed') }}
+    where not is_duplicate_record
+
+),
+
+truth_identity as (
+
+    select * from {{ ref('stg_raw__truth_identity') }}
+
+),
+
+truth_users as (
+
+    select * from {{ ref('stg_raw__truth_users') }}
+
+),
+
+customer_truth as (
+
+    select
+        records.customer_id,
+        min(truth_identity.true_person_id) as true_person_id
+
+    from records
+    inner join truth_identity on records.customer_record_id = truth_identity.customer_record_id
+    group by records.customer_id
+
+),
+
+final as (
+
+    select
+        user_scores.customer_id,
+        user_scores.account_id,
+        user_scores.is_admin,
+        user_scores.predicted_uplift,
+        user_scores.is_predicted_sleeping_dog,
+        model_scores.predicted_outcome_if_untreated,
+        model_scores.conversion_propensity,
+        coalesce(
+            model_scores.predicted_outcome_if_untreated >= {{ var('sure_thing_min_probability') }}
+            and abs(user_scores.predicted_uplift) < 0.02,
+            false
+        ) as is_predicted_sure_thing,
+        actions.action,
+        actions.action in ('human_outreach', 'automated_nudge') as is_targeted,
+        truth_users.archetype as true_archetype,
+        truth_users.true_uplift
+
+    from user_scores
+    left join model_scores on user_scores.customer_id = model_scores.customer_id
+    left join actions on user_scores.account_id = actions.account_id
+    left join customer_truth on user_scores.customer_id = customer_truth.customer_id
+    left join truth_users on customer_truth.true_person_id = truth_users.true_person_id
+
+)
+
+select * from final

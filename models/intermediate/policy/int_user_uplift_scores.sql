@@ -1,0 +1,81 @@
+-- One predicted uplift per resolved customer for the policy campaign, from Earmark's own model or, with
+-- var uplift_score_source = 'external', from the uplift_scores input (bring your own scores).
+with
+
+{% if var('uplift_score_source') == 'external' %}
+
+    external_scores as (
+
+        select * from {{ ref('stg_raw__uplift_scores') }}
+        {% if var('policy_campaign_id') %}
+            where campaign_id is null or campaign_id = '{{ var("policy_campaign_id") }}'
+        {% endif %}
+
+    ),
+
+    current_owners as (
+
+        -- a score carries a raw reference: it belongs to the reference's latest owner
+        select
+            customer_ref,
+            customer_id,
+            row_number() over (partition by customer_ref order by owner_sequence desc) as owner_rank
+
+        from {{ ref('int_customer_ref_periods') }}
+
+    ),
+
+    scores as (
+
+        select
+            current_owners.customer_id,
+            max(external_scores.predicted_uplift) as predicted_uplift,
+            'external' as score_source
+
+        from external_scores
+        inner join current_owners
+            on
+                external_scores.customer_ref = current_owners.customer_ref
+                and current_owners.owner_rank = 1
+        group by current_owners.customer_id
+
+    ),
+
+{% else %}
+
+    scores as (
+
+        select
+            customer_id,
+            predicted_uplift,
+            'model' as score_source
+
+        from {{ ref('int_customer_model_uplift') }}
+
+    ),
+
+{% endif %}
+
+customers as (
+
+    select * from {{ ref('int_customer_features') }}
+
+),
+
+final as (
+
+    select
+        scores.customer_id,
+        -- a customer without an account is its own account
+        coalesce(customers.account_ref, 'solo:' || scores.customer_id) as account_id,
+        coalesce(customers.is_admin, false) as is_admin,
+        scores.predicted_uplift,
+        scores.predicted_uplift < {{ var('sleeping_dog_threshold') }} as is_predicted_sleeping_dog,
+        scores.score_source
+
+    from scores
+    inner join customers on scores.customer_id = customers.customer_id
+
+)
+
+select * from final

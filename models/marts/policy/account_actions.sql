@@ -1,0 +1,54 @@
+-- One row per account: every gate's inputs and flag, the gate that decided, the action and its reason,
+-- expected value, cost and net value.
+with
+
+gates as (
+
+    select * from {{ ref('int_account_policy_gates') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        account_id,
+        account_ref,
+
+        -- decision
+        action,
+        deciding_gate,
+        reason,
+
+        -- gate inputs
+        users,
+        scored_users,
+        scored_admins,
+        min_admin_uplift,
+        predicted_sleeping_dogs,
+        sleeping_dog_share,
+        sum_predicted_uplift,
+        human_rank,
+
+        -- gate flags
+        is_no_scores,
+        is_admin_veto,
+        is_toxic_users,
+        is_unprofitable,
+        is_too_small,
+        is_holdout_draw,
+        covers_human_outreach,
+
+        -- value
+        expected_value,
+        automated_cost,
+        human_cost,
+        action_cost,
+        case when action in ('human_outreach', 'automated_nudge') then expected_value - action_cost end
+            as net_value
+
+    from gates
+
+)
+
+select * from final

@@ -1,0 +1,58 @@
+-- The policy against the truth (simulated worlds and case studies that publish it): per action and true
+-- archetype, users, accounts, mean predicted and true uplift; and, on every row, the rank correlation of
+-- predicted with true uplift and how many true sleeping dogs sit inside targeted accounts.
+-- Zero rows when the input carries no truth.
+with
+
+users as (
+
+    select * from {{ ref('int_user_policy_exposure') }}
+    where true_archetype is not null
+
+),
+
+ranked as (
+
+    select
+        *,
+        rank() over (order by predicted_uplift) as predicted_rank,
+        rank() over (order by true_uplift) as true_rank
+
+    from users
+
+),
+
+overall as (
+
+    select
+        corr(predicted_rank, true_rank) as uplift_rank_correlation,
+        count(*) filter (where is_targeted and true_archetype = 'sleeping_dog')
+            as true_sleeping_dogs_in_targeted_accounts
+
+    from ranked
+
+),
+
+by_cell as (
+
+    select
+        coalesce(action, 'unscored') as action,
+        true_archetype,
+        count(*) as users,
+        count(distinct account_id) as accounts,
+        avg(predicted_uplift) as mean_predicted_uplift,
+        avg(true_uplift) as mean_true_uplift
+
+    from users
+    group by coalesce(action, 'unscored'), true_archetype
+
+)
+
+select
+    by_cell.action || ':' || by_cell.true_archetype as audit_cell_id,
+    by_cell.*,
+    overall.uplift_rank_correlation,
+    overall.true_sleeping_dogs_in_targeted_accounts
+
+from by_cell
+cross join overall

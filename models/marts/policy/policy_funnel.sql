@@ -1,0 +1,47 @@
+-- How the accounts flow through the gates: per gate in order, the accounts it decided, their action,
+-- and the accounts still in play after it.
+with
+
+actions as (
+
+    select * from {{ ref('account_actions') }}
+
+),
+
+gate_order as (
+
+    select * from {{ ref('policy_gates') }}
+
+),
+
+decided as (
+
+    select
+        deciding_gate as gate,
+        count(*) as accounts,
+        sum(scored_users) as scored_users,
+        sum(expected_value) as expected_value
+
+    from actions
+    group by deciding_gate
+
+),
+
+final as (
+
+    select
+        gate_order.gate,
+        gate_order.gate_order,
+        gate_order.action,
+        coalesce(decided.accounts, 0) as accounts,
+        coalesce(decided.scored_users, 0) as scored_users,
+        coalesce(decided.expected_value, 0) as expected_value,
+        (select count(*) from actions)
+        - sum(coalesce(decided.accounts, 0)) over (order by gate_order.gate_order) as accounts_remaining
+
+    from gate_order
+    left join decided on gate_order.gate = decided.gate
+
+)
+
+select * from final

@@ -1,0 +1,19 @@
+-- Observed treated-minus-control outcome per decile of predicted uplift (decile 1 = highest predicted),
+-- with bootstrap intervals, per arm and estimator.
+select
+    validation_row_id,
+    arm,
+    estimator,
+    cast(position as integer) as decile,
+    n as customers,
+    n_treated,
+    n_control,
+    mean_predicted_uplift,
+    treated_rate,
+    control_rate,
+    value as observed_uplift,
+    ci_low,
+    ci_high
+
+from {{ ref('uplift_validation_fit') }}
+where section = 'decile'

@@ -1,0 +1,78 @@
+"""Out-of-sample uplift per campaign assignment and arm (cross-fitted T-learner), the propensity
+baseline, and the treatment propensity used to reweight biased assignment."""
+
+import numpy as np
+import pandas as pd
+
+from earmark.segmentation.dbt_glue import read_parameters
+from earmark.uplift import (
+    best_arm_net_of_cost,
+    conversion_propensity,
+    fit_t_learner,
+    treatment_propensity,
+)
+from earmark.uplift_glue import covariates, policy_campaign
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    params = read_parameters(dbt.ref("int_run_parameters").df())
+    rows = policy_campaign(dbt.ref("int_campaign_training_set").df(), params)
+    covs = covariates(rows, params)
+    outcome, outcome_type = params["uplift_outcome"], params["uplift_outcome_type"]
+    seed, folds = int(params["uplift_seed"]), int(params["uplift_folds"])
+
+    result = fit_t_learner(
+        rows,
+        outcome=outcome,
+        outcome_type=outcome_type,
+        covariates=covs,
+        learner=params["uplift_learner"],
+        n_folds=folds,
+        calibrate=bool(params["uplift_calibrate"]),
+        random_state=seed,
+    )
+    scores = result.scores
+    costs = {arm: float(params["cost_per_automated_user"]) for arm in result.treatment_arms}
+    net = best_arm_net_of_cost(scores, float(params["value_per_conversion"]), costs, result.control_arm)
+    propensity = (
+        conversion_propensity(rows, outcome, covs, n_folds=folds, random_state=seed)
+        if outcome_type == "binary"
+        else pd.Series(float("nan"), index=rows.index)
+    )
+    # P(treated | X) of any treatment, and per treatment arm against control (NaN for other arms' rows):
+    # each arm is validated against control with its own inverse-propensity weights
+    assignment = {
+        result.control_arm: treatment_propensity(rows, covariates=covs, n_folds=folds, random_state=seed)
+    }
+    for arm in result.treatment_arms:
+        assignment[arm] = treatment_propensity(
+            rows, covariates=covs, n_folds=folds, random_state=seed, treated_arm=arm
+        )
+    observed = rows[outcome].astype("Float64").to_numpy("float64", na_value=np.nan)
+
+    frames = []
+    for arm in [result.control_arm, *result.treatment_arms]:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "user_arm_score_id": rows["treatment_row_number"].astype(str) + ":" + arm,
+                    "treatment_row_number": rows["treatment_row_number"],
+                    "campaign_id": rows["campaign_id"],
+                    "customer_id": rows["customer_id"],
+                    "scored_arm": arm,
+                    "is_control_arm": arm == result.control_arm,
+                    "predicted_outcome": scores[f"mu_{arm}"],
+                    "uplift": None if arm == result.control_arm else scores[f"uplift_{arm}"],
+                    "fold": scores["fold"],
+                    "best_arm": scores["best_arm"],
+                    "best_arm_net_of_cost": net["best_arm_net"],
+                    "best_net_value": net["best_net_value"],
+                    "observed_arm": rows["arm"],
+                    "observed_outcome": observed,
+                    "conversion_propensity": propensity,
+                    "treatment_propensity": assignment[arm],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,80 @@
+"""Held-out validation of the uplift scores, per treatment arm against control: Qini, AUUC, uplift at
+10/20/30%, the curve and the deciles, each with bootstrap intervals; once as if assignment were
+randomised and once reweighted by the inverse treatment propensity (for biased assignment)."""
+
+import numpy as np
+import pandas as pd
+
+from earmark.segmentation.dbt_glue import read_parameters
+from earmark.uplift import evaluate_uplift, ipw_weights, propensity_auc
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    params = read_parameters(dbt.ref("int_run_parameters").df())
+    scores = dbt.ref("uplift_user_scores").df()
+    n_boot, seed = int(params["uplift_bootstrap"]), int(params["uplift_seed"])
+
+    tables = []
+    for arm in sorted(scores.loc[~scores["is_control_arm"], "scored_arm"].unique()):
+        rows = scores[(scores["scored_arm"] == arm) & scores["observed_arm"].isin([arm, "control"])]
+        rows = rows.sort_values("treatment_row_number", kind="mergesort")
+        treated = (rows["observed_arm"] == arm).to_numpy()
+        y = rows["observed_outcome"].to_numpy(dtype="float64")
+        uplift = rows["uplift"].to_numpy(dtype="float64")
+        propensity = rows["treatment_propensity"].to_numpy(dtype="float64")
+        auc = propensity_auc(treated, propensity)
+        for estimator, weights in (("randomised", None), ("ipw", ipw_weights(treated, propensity))):
+            result = evaluate_uplift(uplift, treated, y, weights=weights, n_boot=n_boot, random_state=seed)
+            summary = result["summary"].assign(section="summary", position=np.nan)
+            curve = result["curve"].rename(columns={"incremental_gain": "value"})
+            curve = curve.assign(
+                section="curve", metric="incremental_gain", position=curve["fraction_targeted"]
+            )
+            deciles = result["deciles"].rename(columns={"observed_uplift": "value"})
+            deciles = deciles.assign(section="decile", metric="observed_uplift", position=deciles["decile"])
+            for table in (summary, curve, deciles):
+                table["arm"] = arm
+                table["estimator"] = estimator
+                table["assignment_auc"] = auc
+                table["rows_evaluated"] = len(rows)
+                tables.append(table)
+    combined = pd.concat(tables, ignore_index=True)
+    columns = [
+        "arm",
+        "estimator",
+        "section",
+        "metric",
+        "position",
+        "value",
+        "ci_low",
+        "ci_high",
+        "fraction_targeted",
+        "random_gain",
+        "n",
+        "n_treated",
+        "n_control",
+        "mean_predicted_uplift",
+        "treated_rate",
+        "control_rate",
+        "assignment_auc",
+        "rows_evaluated",
+    ]
+    for column in columns:
+        if column not in combined:
+            combined[column] = np.nan
+    combined = combined[columns]
+    combined.insert(
+        0,
+        "validation_row_id",
+        combined["arm"]
+        + ":"
+        + combined["estimator"]
+        + ":"
+        + combined["section"]
+        + ":"
+        + combined["metric"]
+        + ":"
+        + combined["position"].fillna(-1).round(4).astype(str),
+    )
+    return combined
