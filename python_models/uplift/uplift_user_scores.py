@@ -4,7 +4,7 @@ baseline, and the treatment propensity used to reweight biased assignment."""
 import numpy as np
 import pandas as pd
 
-from earmark.segmentation.dbt_glue import read_parameters
+from earmark.segmentation.dbt_glue import empty_frame, read_parameters
 from earmark.uplift import (
     best_arm_net_of_cost,
     conversion_propensity,
@@ -13,11 +13,33 @@ from earmark.uplift import (
 )
 from earmark.uplift_glue import covariates, policy_campaign
 
+COLUMNS = {
+    "user_arm_score_id": "str",
+    "treatment_row_number": "int64",
+    "campaign_id": "str",
+    "customer_id": "str",
+    "scored_arm": "str",
+    "is_control_arm": "bool",
+    "predicted_outcome": "float64",
+    "uplift": "float64",
+    "fold": "int64",
+    "best_arm": "str",
+    "best_arm_net_of_cost": "str",
+    "best_net_value": "float64",
+    "observed_arm": "str",
+    "observed_outcome": "float64",
+    "conversion_propensity": "float64",
+    "treatment_propensity": "float64",
+}
+
 
 def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(dbt.ref("int_run_parameters").df())
     rows = policy_campaign(dbt.ref("int_campaign_training_set").df(), params)
+    if rows.empty or rows["arm"].nunique() < 2:
+        # no campaign, or no contrast between arms: uplift is not estimable on this input
+        return empty_frame(COLUMNS)
     covs = covariates(rows, params)
     outcome, outcome_type = params["uplift_outcome"], params["uplift_outcome_type"]
     seed, folds = int(params["uplift_seed"]), int(params["uplift_folds"])

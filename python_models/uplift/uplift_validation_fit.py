@@ -5,8 +5,29 @@ randomised and once reweighted by the inverse treatment propensity (for biased a
 import numpy as np
 import pandas as pd
 
-from earmark.segmentation.dbt_glue import read_parameters
+from earmark.segmentation.dbt_glue import empty_frame, read_parameters
 from earmark.uplift import evaluate_uplift, ipw_weights, propensity_auc
+
+COLUMNS = {
+    "arm": "str",
+    "estimator": "str",
+    "section": "str",
+    "metric": "str",
+    "position": "float64",
+    "value": "float64",
+    "ci_low": "float64",
+    "ci_high": "float64",
+    "fraction_targeted": "float64",
+    "random_gain": "float64",
+    "n": "float64",
+    "n_treated": "float64",
+    "n_control": "float64",
+    "mean_predicted_uplift": "float64",
+    "treated_rate": "float64",
+    "control_rate": "float64",
+    "assignment_auc": "float64",
+    "rows_evaluated": "int64",
+}
 
 
 def model(dbt, session):
@@ -16,6 +37,8 @@ def model(dbt, session):
     n_boot, seed = int(params["uplift_bootstrap"]), int(params["uplift_seed"])
 
     tables = []
+    if scores.empty:
+        return empty_frame({"validation_row_id": "str", **COLUMNS})
     for arm in sorted(scores.loc[~scores["is_control_arm"], "scored_arm"].unique()):
         rows = scores[(scores["scored_arm"] == arm) & scores["observed_arm"].isin([arm, "control"])]
         rows = rows.sort_values("treatment_row_number", kind="mergesort")
@@ -40,30 +63,10 @@ def model(dbt, session):
                 table["rows_evaluated"] = len(rows)
                 tables.append(table)
     combined = pd.concat(tables, ignore_index=True)
-    columns = [
-        "arm",
-        "estimator",
-        "section",
-        "metric",
-        "position",
-        "value",
-        "ci_low",
-        "ci_high",
-        "fraction_targeted",
-        "random_gain",
-        "n",
-        "n_treated",
-        "n_control",
-        "mean_predicted_uplift",
-        "treated_rate",
-        "control_rate",
-        "assignment_auc",
-        "rows_evaluated",
-    ]
-    for column in columns:
+    for column in COLUMNS:
         if column not in combined:
             combined[column] = np.nan
-    combined = combined[columns]
+    combined = combined[list(COLUMNS)]
     combined.insert(
         0,
         "validation_row_id",
