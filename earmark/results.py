@@ -51,6 +51,32 @@ def warehouse_figures(db: Path) -> dict[str, str]:
         ).fetchall():
             figures[f"segment: {segment}"] = f"{share:.1%}"
         figures.update(_segmentation_figures(con))
+        figures.update(_uplift_and_policy_figures(con))
+    return figures
+
+
+def _uplift_and_policy_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    figures: dict[str, str] = {}
+    rows = con.sql(
+        "select arm, estimator, metric, value, ci_low, ci_high, assignment_auc from uplift_evaluation "
+        "where metric in ('ate', 'qini_coefficient') order by arm, estimator, metric"
+    ).fetchall()
+    if not rows:
+        figures["uplift"] = "not estimable (no campaign)"
+    for arm, estimator, metric, value, low, high, auc in rows:
+        figures[f"uplift {arm}: {metric} ({estimator})"] = f"{value:.4f} [{low:.4f}, {high:.4f}]"
+        figures[f"uplift {arm}: assignment AUC"] = f"{auc:.3f}"
+    audit = con.sql("select max(uplift_rank_correlation) from policy_audit").fetchall()[0][0]
+    if audit is not None:
+        figures["predicted vs true uplift (Spearman)"] = f"{audit:.3f}"
+    for action, n in con.sql("select action, count(*) from account_actions group by 1 order by 1").fetchall():
+        figures[f"accounts: {action}"] = f"{n:,}"
+    for policy, accounts, expected, true_net, dogs in con.sql(
+        "select policy, accounts, expected_net_value, true_net_value, true_sleeping_dogs "
+        "from policy_comparison order by policy"
+    ).fetchall():
+        truth = "" if true_net is None else f", true net {true_net:,.0f}, true sleeping dogs touched {dogs:,}"
+        figures[f"policy {policy}"] = f"{accounts:,} accounts, expected net {expected:,.0f}{truth}"
     return figures
 
 
