@@ -49,12 +49,14 @@ truth_users as (
 
 customer_truth as (
 
+    -- without truth_identity (a case study whose truth is keyed by the raw reference) the raw
+    -- reference stands for the person
     select
         records.customer_id,
-        min(truth_identity.true_person_id) as true_person_id
+        min(coalesce(truth_identity.true_person_id, records.customer_ref)) as true_person_id
 
     from records
-    inner join truth_identity on records.customer_record_id = truth_identity.customer_record_id
+    left join truth_identity on records.customer_record_id = truth_identity.customer_record_id
     group by records.customer_id
 
 ),
