@@ -76,17 +76,29 @@ lock:
 clean:
 	rm -rf target logs $(EARMARK_DB) data/demo
 
-# The results table quoted in the README: the demo world, Online Retail and Mall Customers (the latter with
-# the case study's segmentation configuration, expressed as vars only).
+# The results table quoted in the README: the demo world, Online Retail, Mall Customers (with the case
+# study's segmentation configuration, as vars only), Hillstrom, and Causalyn with its own scores and with
+# Earmark's model.
 EARMARK_DATASETS ?= ../shared/data
 MALL_VARS := segmentation_features: [age, annual_income, spending_score, spend_ratio], \
 	segmentation_derived: {spend_ratio: "spending_score / (annual_income + 1e-9)"}, segmentation_log_features: []
+# The Causalyn case study's policy parameters: $$50 per activation, $$1 per nudged user, no human channel.
+CAUSALYN_VARS := value_per_conversion: 50.0, cost_per_automated_user: 1.0, cost_per_human_account: null, \
+	sleeping_dog_threshold: -0.01, toxic_user_share: 0.10, min_account_users: 2, human_capacity: null, holdout_share: 0.0
 results: build
 	$(BIN)/earmark ingest online-retail $(EARMARK_DATASETS)/online_retail/online_retail.parquet --out data/online_retail
 	EARMARK_DB=target/online_retail.duckdb $(BIN)/dbt build --quiet --vars '{raw_dir: "data/online_retail"}'
 	$(BIN)/earmark ingest mall-customers $(EARMARK_DATASETS)/mall_customers/Mall_Customers.csv --out data/mall_customers
 	EARMARK_DB=target/mall_customers.duckdb $(BIN)/dbt build --quiet --vars '{raw_dir: "data/mall_customers", $(MALL_VARS)}'
+	$(BIN)/earmark ingest hillstrom $(EARMARK_DATASETS)/hillstrom/hillstrom.csv --out data/hillstrom
+	EARMARK_DB=target/hillstrom.duckdb $(BIN)/dbt build --quiet --vars '{raw_dir: "data/hillstrom"}'
+	$(BIN)/earmark ingest causalyn $(EARMARK_DATASETS)/causalyn --out data/causalyn
+	EARMARK_DB=target/causalyn_external.duckdb $(BIN)/dbt build --quiet \
+		--vars '{raw_dir: "data/causalyn", uplift_score_source: external, $(CAUSALYN_VARS)}'
+	EARMARK_DB=target/causalyn_model.duckdb $(BIN)/dbt build --quiet \
+		--vars '{raw_dir: "data/causalyn", uplift_score_source: model, $(CAUSALYN_VARS)}'
 	$(BIN)/earmark results "demo world (seed $(DEMO_SEED), scale 1)=$(EARMARK_DB)" \
 		"Online Retail=target/online_retail.duckdb" "Mall Customers (case-study config)=target/mall_customers.duckdb" \
-		> docs/results.md
+		"Hillstrom=target/hillstrom.duckdb" "Causalyn, its own scores=target/causalyn_external.duckdb" \
+		"Causalyn, Earmark's model=target/causalyn_model.duckdb" > docs/results.md
 	@cat docs/results.md

@@ -82,10 +82,14 @@ def _uplift_and_policy_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]
 
 def _segmentation_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     figures: dict[str, str] = {}
-    k, silhouette, clustered_on = con.sql(
+    chosen = con.sql(
         "select k, silhouette, clustered_on from cluster_model_selection where is_chosen"
-    ).fetchall()[0]
-    figures["clustering: chosen k (silhouette), space"] = f"{k} ({silhouette:.4f}), {clustered_on}"
+    ).fetchall()
+    if not chosen:
+        figures["clustering: chosen k (silhouette), space"] = "not estimable (fewer than 2 usable features)"
+    else:
+        k, silhouette, clustered_on = chosen[0]
+        figures["clustering: chosen k (silhouette), space"] = f"{k} ({silhouette:.4f}), {clustered_on}"
     for criterion, value, threshold, passed, verdict in con.sql(
         "select criterion, value, threshold, passed, verdict from segmentation_verdict "
         "order by criterion = 'overall'"
@@ -93,13 +97,14 @@ def _segmentation_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         if criterion == "overall":
             figures["segmentation verdict"] = f"**{verdict}** ({value:.0f} of {threshold:.0f} criteria)"
         else:
+            shown = "n/a" if value is None or value != value else f"{value:.4f}"  # null/NaN: not estimable
             figures[f"verdict: {criterion} (threshold)"] = (
-                f"{value:.4f} ({threshold:g}) {'pass' if passed else 'FAIL'}"
+                f"{shown} ({threshold:g}) {'pass' if passed else 'FAIL'}"
             )
     personas = con.sql(
         "select string_agg(persona || ' ' || customers, ', ' order by cluster_id) from cluster_profiles"
     ).fetchall()[0][0]
-    figures["clusters: persona and size, by cluster id"] = personas
+    figures["clusters: persona and size, by cluster id"] = personas or "none"
     figures["DBSCAN outliers"] = f"{_scalar(con, 'select count(*) from customers where is_outlier'):,}"
     for band, n in con.sql("select treatment_band, count(*) from customers group by 1 order by 1").fetchall():
         figures[f"band: {band}"] = f"{n:,}"

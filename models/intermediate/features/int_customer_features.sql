@@ -102,12 +102,7 @@ final as (
         as_of.as_of_date,
 
         -- attributes: further columns of the customers input, as given
-        -- noqa: disable=RF02
-        customers.* exclude (
-            customer_id, matching_key, record_count, customer_ref_count, first_signup_at, is_premium,
-            is_admin, email, account_ref, role, country
-        )
-        -- noqa: enable=RF02
+        {{ customer_attribute_columns('customers') }}
 
     from customers
     cross join as_of

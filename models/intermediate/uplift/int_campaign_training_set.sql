@@ -165,12 +165,7 @@ final as (
         activity_before.pre_last_active_date,
 
         -- attributes of the customers input
-        -- noqa: disable=RF02
-        customers.* exclude (
-            customer_id, matching_key, record_count, customer_ref_count, first_signup_at, is_premium,
-            is_admin, email, account_ref, role, country
-        )
-        -- noqa: enable=RF02
+        {{ customer_attribute_columns('customers') }}
 
     from assignments
     left join outcome_per_assignment

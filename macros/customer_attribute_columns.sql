@@ -1,0 +1,12 @@
+{#-
+    The attribute columns of the customers input (whatever a data set carries beyond the contract), read
+    from int_customers_resolved under the given alias: everything except the resolved identity columns.
+-#}
+{% macro customer_attribute_columns(alias) -%}
+    -- noqa: disable=RF02
+    {{ alias }}.* exclude (
+        customer_id, matching_key, record_count, customer_ref_count, first_signup_at, is_premium,
+        is_admin, email, account_ref, role, country
+    )
+    -- noqa: enable=RF02
+{%- endmacro %}
