@@ -33,35 +33,23 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1
 
 
-def _cmd_ingest_online_retail(args: argparse.Namespace) -> int:
-    from earmark.ingest.online_retail import ingest_online_retail
-
-    counts = ingest_online_retail(Path(args.path), Path(args.out))
-    print(f"Online Retail written to {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    return 0
-
-
-def _cmd_ingest_mall_customers(args: argparse.Namespace) -> int:
-    from earmark.ingest.mall_customers import ingest_mall_customers
-
-    counts = ingest_mall_customers(Path(args.path), Path(args.out))
-    print(f"Mall Customers written to {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    return 0
+# Every ingest adapter: CLI name -> (label, module, function). Each takes (source path, out dir) and
+# returns the rows written per file.
+INGEST_ADAPTERS = {
+    "online-retail": ("Online Retail", "earmark.ingest.online_retail", "ingest_online_retail"),
+    "mall-customers": ("Mall Customers", "earmark.ingest.mall_customers", "ingest_mall_customers"),
+    "hillstrom": ("Hillstrom", "earmark.ingest.hillstrom", "ingest_hillstrom"),
+    "causalyn": ("Causalyn", "earmark.ingest.causalyn", "ingest_causalyn"),
+}
 
 
-def _cmd_ingest_hillstrom(args: argparse.Namespace) -> int:
-    from earmark.ingest.hillstrom import ingest_hillstrom
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    import importlib
 
-    counts = ingest_hillstrom(Path(args.path), Path(args.out))
-    print(f"Hillstrom written to {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    return 0
-
-
-def _cmd_ingest_causalyn(args: argparse.Namespace) -> int:
-    from earmark.ingest.causalyn import ingest_causalyn
-
-    counts = ingest_causalyn(Path(args.dir), Path(args.out))
-    print(f"Causalyn written to {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    label, module_name, function_name = INGEST_ADAPTERS[args.source]
+    ingest = getattr(importlib.import_module(module_name), function_name)
+    counts = ingest(Path(args.path), Path(args.out))
+    print(f"{label} written to {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     return 0
 
 
@@ -161,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     online_retail.add_argument("path", help="the Online Retail file")
     online_retail.add_argument("--out", required=True, help="raw directory to write")
-    online_retail.set_defaults(func=_cmd_ingest_online_retail)
+    online_retail.set_defaults(func=_cmd_ingest)
     mall_customers = sources.add_parser(
         "mall-customers",
         help="Kaggle Mall Customers (Mall_Customers.csv)",
@@ -170,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mall_customers.add_argument("path", help="the Mall_Customers.csv file")
     mall_customers.add_argument("--out", required=True, help="raw directory to write")
-    mall_customers.set_defaults(func=_cmd_ingest_mall_customers)
+    mall_customers.set_defaults(func=_cmd_ingest)
     hillstrom = sources.add_parser(
         "hillstrom",
         help="MineThatData Hillstrom e-mail experiment (hillstrom.csv)",
@@ -180,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     hillstrom.add_argument("path", help="the hillstrom.csv file")
     hillstrom.add_argument("--out", required=True, help="raw directory to write")
-    hillstrom.set_defaults(func=_cmd_ingest_hillstrom)
+    hillstrom.set_defaults(func=_cmd_ingest)
     causalyn = sources.add_parser(
         "causalyn",
         help="Causalyn B2B case study folder (accounts_raw.csv, users_raw.csv, ...)",
@@ -189,9 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
         "truth_users (hidden archetypes, nominal probabilities) when those files are present; "
         "transactions and activity become zero-row files.",
     )
-    causalyn.add_argument("dir", help="the folder holding the Causalyn CSV files")
+    causalyn.add_argument("path", metavar="DIR", help="the folder holding the Causalyn CSV files")
     causalyn.add_argument("--out", required=True, help="raw directory to write")
-    causalyn.set_defaults(func=_cmd_ingest_causalyn)
+    causalyn.set_defaults(func=_cmd_ingest)
 
     summary = commands.add_parser(
         "summary",

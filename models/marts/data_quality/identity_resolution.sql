@@ -69,10 +69,7 @@ audited as (
         truth.true_person_id
 
     from records
-    inner join truth
-        on
-            records.customer_ref = truth.customer_ref
-            and records.email is not distinct from truth.email
+    inner join truth on records.customer_record_id = truth.customer_record_id
 
 ),
 
