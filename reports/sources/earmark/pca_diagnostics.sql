@@ -1,0 +1,2 @@
+-- Variance explained and loadings of each principal component.
+select * from main.pca_diagnostics

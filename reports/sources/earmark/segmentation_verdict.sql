@@ -1,0 +1,2 @@
+-- The defensibility verdict, criterion by criterion.
+select * from main.segmentation_verdict

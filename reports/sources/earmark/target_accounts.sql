@@ -1,0 +1,2 @@
+-- The deployable list, ranked.
+select * from main.target_accounts
