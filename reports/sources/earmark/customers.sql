@@ -1,7 +1,8 @@
 -- Customers grouped by segment, RFM scores, cluster and treatment band. The site needs distributions,
--- not 25,000 (or a million) customer rows, so the grouping happens in DuckDB.
+-- not every customer row (a million at scale), so the grouping happens in DuckDB.
 select
     rfm_segment,
+    lower(replace(rfm_segment, ' ', '-')) as segment_slug,
     r_score,
     f_score,
     m_score,
