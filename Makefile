@@ -18,7 +18,19 @@ DBT_INPUTS := dbt_project.yml profiles.yml $(shell find models python_models see
 	-type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.py' -o -name '*.md' \) 2>/dev/null)
 BUILD_STAMP := target/.build-$(subst /,_,$(RAW_DIR))-$(subst /,_,$(EARMARK_DB))
 
-.PHONY: results build test test-python test-dbt test-datasets lint lint-sql lint-python lint-dbt summary simulate clean lock
+# The report site (Evidence, in reports/): node_modules, then the static site in reports/build.
+NODE_STAMP := reports/node_modules/.installed
+# Brackets in page names ([account_id].md) are make wildcards: escape them.
+REPORT_INPUTS := reports/evidence.config.yaml reports/evidence.settings.json \
+	$(shell find reports/pages reports/sources -type f 2>/dev/null | sed 's/[][]/\\&/g')
+# The stamp lives inside the build, so a build from another warehouse (test-report) removes it.
+REPORT_STAMP := reports/build/.built-from-$(subst /,_,$(EARMARK_DB))
+REPORT_PORT ?= 4173
+TEST_DB := target/test_demo.duckdb
+EARMARK_SCREENSHOTS ?= target/report_screenshots
+
+.PHONY: results build test test-python test-dbt test-report test-datasets lint lint-sql lint-python lint-dbt \
+	summary simulate clean lock report serve-report report-screenshot
 
 $(INSTALLED): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,22 +49,57 @@ $(BUILD_STAMP): $(INSTALLED) $(DEMO_DIR)/manifest.json $(wildcard $(RAW_DIR)/*.p
 	$(BIN)/dbt build --vars '{raw_dir: "$(RAW_DIR)"}'
 	@mkdir -p target && touch $@
 
-build: $(BUILD_STAMP)
+build: $(BUILD_STAMP) $(REPORT_STAMP)
 	@$(BIN)/earmark summary --db $(EARMARK_DB)
+	@echo "Report site: reports/build (make serve-report, then http://127.0.0.1:$(REPORT_PORT)/)"
 
 summary: | $(INSTALLED)
 	@$(BIN)/earmark summary --db $(EARMARK_DB)
 
+$(NODE_STAMP): reports/package.json reports/package-lock.json $(wildcard reports/patches/*)
+	cd reports && npm install --no-audit --no-fund
+	@touch $@
+
+# $(call build_report,DB): extract the sources from DB, then build the static site into reports/build.
+# The DuckDB connector joins its sources folder and the file name, so the name is relative to it.
+define build_report
+	cd reports && EVIDENCE_SOURCE__earmark__filename="$$(realpath --relative-to=sources/earmark $(abspath $(1)))" \
+		npm run --silent sources:strict
+	rm -rf reports/build
+	cd reports && npm run --silent build:strict
+endef
+
+$(REPORT_STAMP): $(BUILD_STAMP) $(NODE_STAMP) $(REPORT_INPUTS)
+	$(call build_report,$(EARMARK_DB))
+	@touch $@
+
+report: $(REPORT_STAMP)
+
+serve-report: | $(INSTALLED)
+	$(BIN)/earmark serve-report --dir reports/build --port $(REPORT_PORT)
+
+# The README's screenshot of the decision summary, from the demo world's site.
+report-screenshot: $(REPORT_STAMP)
+	$(BIN)/earmark screenshot-report --dir reports/build --route / --out docs/img/decision_summary.png
+
 # Everything: unit and pipeline tests (pytest, including the public data sets when EARMARK_DATASETS
-# is set), dbt build with its tests on the demo world, and the linters.
-test: test-python test-dbt lint
+# is set), dbt build with its tests on the demo world, the report site built from that warehouse and
+# checked in a browser, and the linters.
+test: test-python test-dbt test-report lint
 
 test-python: $(INSTALLED) $(DEMO_DIR)/manifest.json
 	$(BIN)/python -m pytest
 
 test-dbt: $(INSTALLED) $(DEMO_DIR)/manifest.json
 	$(BIN)/earmark validate $(DEMO_DIR)
-	EARMARK_DB=target/test_demo.duckdb $(BIN)/dbt build --vars '{raw_dir: "$(DEMO_DIR)"}'
+	EARMARK_DB=$(TEST_DB) $(BIN)/dbt build --vars '{raw_dir: "$(DEMO_DIR)"}'
+
+# The report site built from the warehouse test-dbt wrote, opened page by page in Chromium.
+test-report: test-dbt $(NODE_STAMP)
+	$(call build_report,$(TEST_DB))
+	rm -rf $(EARMARK_SCREENSHOTS)
+	EARMARK_REPORT_BUILD=reports/build EARMARK_DB=$(TEST_DB) EARMARK_SCREENSHOTS=$(EARMARK_SCREENSHOTS) \
+		$(BIN)/python -m pytest tests/report
 
 lint: lint-python lint-sql lint-dbt
 
@@ -68,13 +115,25 @@ lint-dbt: $(INSTALLED) $(DEMO_DIR)/manifest.json
 	$(BIN)/dbt parse --quiet
 	PYTHONPATH=tests/conventions $(BIN)/dbt-score lint --manifest target/manifest.json --show failing-items
 
+# The scale benchmark of the whole pipeline (earmark/bench.py): for each of BENCH_SCALES simulate a world
+# under BENCH_WORK, build it one stage per dbt process (wall time, peak RSS, rows per second, dbt's fixed
+# cost), extract the report sources, time the RFM table as one DuckDB query and in pandas against dbt's,
+# and rewrite the section between the bench markers of docs/benchmarks.md. Scale 40 is about a million
+# users: allow half an hour and ~10 GB of disk under BENCH_WORK.
+BENCH_SCALES ?= 1 10 40
+BENCH_WORK ?= /tmp/earmark-bench
+.PHONY: bench
+bench: $(INSTALLED)
+	$(BIN)/earmark bench --scales $(BENCH_SCALES) --work $(BENCH_WORK) --out $(BENCH_WORK)/bench.md \
+		--update-doc docs/benchmarks.md
+
 lock:
 	$(BIN)/pip freeze --exclude-editable | grep -v '^earmark' \
 		| sed '1i # Fully pinned environment, resolved from requirements-dev.txt with pip freeze (Python 3.11).\n# Regenerate: make lock' \
 		> requirements.lock
 
 clean:
-	rm -rf target logs $(EARMARK_DB) data/demo
+	rm -rf target logs $(EARMARK_DB) data/demo reports/build
 
 # The results table quoted in the README: the demo world, Online Retail, Mall Customers (with the case
 # study's segmentation configuration, as vars only), Hillstrom, and Causalyn with its own scores and with

@@ -1,0 +1,96 @@
+"""The report site's static server: routes, MIME types, clean start and stop."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from earmark.report_server import make_server, serve
+
+WASM = b"\x00asm\x01\x00\x00\x00"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    (tmp_path / "index.html").write_text("<html><body>decision summary</body></html>")
+    (tmp_path / "accounts" / "A00001").mkdir(parents=True)
+    (tmp_path / "accounts" / "A00001" / "index.html").write_text("<p>A00001</p>")
+    assets = tmp_path / "_app"
+    assets.mkdir()
+    (assets / "duckdb-eh.wasm").write_bytes(WASM)
+    (assets / "table.parquet").write_bytes(b"PAR1....PAR1")
+    (assets / "table.arrow").write_bytes(b"ARROW1")
+    return tmp_path
+
+
+def fetch(url: str) -> tuple[int, bytes, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read(), response.headers.get_content_type()
+
+
+def test_serves_pages_and_wasm_with_their_types(site: Path) -> None:
+    with serve(site, port=0) as base:
+        assert base.startswith("http://127.0.0.1:") and base.endswith("/")
+        assert int(base.rstrip("/").rsplit(":", 1)[1]) > 0
+        status, body, content_type = fetch(base)
+        assert (status, content_type) == (200, "text/html")
+        assert b"decision summary" in body
+        status, body, content_type = fetch(base + "accounts/A00001/")
+        assert (status, body, content_type) == (200, b"<p>A00001</p>", "text/html")
+        status, body, content_type = fetch(base + "_app/duckdb-eh.wasm")
+        assert (status, body, content_type) == (200, WASM, "application/wasm")
+        assert fetch(base + "_app/table.parquet")[2] == "application/octet-stream"
+        assert fetch(base + "_app/table.arrow")[2] == "application/vnd.apache.arrow.stream"
+
+
+def test_missing_file_is_404(site: Path) -> None:
+    with serve(site, port=0) as base, pytest.raises(urllib.error.HTTPError) as error:
+        fetch(base + "no/such/page/")
+    assert error.value.code == 404
+
+
+def test_stops_cleanly_and_frees_the_port(site: Path) -> None:
+    with serve(site, port=0) as base:
+        port = int(base.rstrip("/").rsplit(":", 1)[1])
+        assert fetch(base)[0] == 200
+    with pytest.raises(urllib.error.URLError):
+        fetch(base)
+    # The same port can be bound again at once.
+    server = make_server(site, port)
+    server.server_close()
+
+
+def test_refuses_a_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="make report"):
+        make_server(tmp_path / "build", 0)
+
+
+def test_cli_prints_the_url_and_serves(site: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "earmark.cli", "serve-report", "--dir", str(site), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline().strip()
+        assert line.startswith("Report site: http://127.0.0.1:"), line
+        url = line.removeprefix("Report site: ")
+        assert fetch(url)[0] == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_cli_refuses_a_directory_without_a_site(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "earmark.cli", "serve-report", "--dir", str(tmp_path), "--port", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert "index.html missing" in done.stderr
