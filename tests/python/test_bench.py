@@ -1,0 +1,175 @@
+"""The pipeline benchmark's pieces: the RFM baselines equal the dbt model exactly, and the stage
+assignment never runs a node before one of its parents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import PROJECT_ROOT, run_dbt
+
+from earmark import bench
+from earmark.simulate import simulate_world
+
+SEEDS = PROJECT_ROOT / "seeds"
+
+
+@pytest.fixture(scope="module")
+def rfm_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small simulated world with just the RFM model and its ancestors built, with the tests whose
+    parents are all among them (cautious: a relationships test to a seed outside the lineage is left out)."""
+    work = tmp_path_factory.mktemp("bench")
+    raw = work / "raw"
+    simulate_world(raw, seed=42, scale=0.05)
+    db = work / "earmark.duckdb"
+    run_dbt(raw, db, "build", "--select", "+int_customer_rfm_scored", "--indirect-selection", "cautious")
+    return raw, db
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values("customer_id").reset_index(drop=True)
+
+
+def test_floor_query_and_pandas_equal_the_dbt_rfm_table_exactly(rfm_world: tuple[Path, Path]) -> None:
+    raw, db = rfm_world
+    dbt_rfm = _sorted(bench.read_dbt_rfm(db))
+    floor = _sorted(bench.rfm_floor(raw, SEEDS))
+    pandas_rfm = _sorted(bench.rfm_pandas(raw, SEEDS))
+    assert len(dbt_rfm) > 500
+    assert dbt_rfm["r_score"].nunique() == dbt_rfm["m_score"].nunique() == 5
+    # Exactly: same rows, same types, bit-identical monetary.
+    pd.testing.assert_frame_equal(floor, dbt_rfm, check_exact=True)
+    pd.testing.assert_frame_equal(pandas_rfm, dbt_rfm, check_exact=True)
+    assert bench.compare_rfm(dbt_rfm, pandas_rfm, "pandas") == len(dbt_rfm)
+
+
+def test_compare_rfm_names_what_differs(rfm_world: tuple[Path, Path]) -> None:
+    _, db = rfm_world
+    dbt_rfm = bench.read_dbt_rfm(db)
+    changed = dbt_rfm.copy()
+    changed.loc[0, "m_score"] = 6 - changed.loc[0, "m_score"] if changed.loc[0, "m_score"] != 3 else 1
+    changed.loc[1, "monetary"] += 0.01
+    with pytest.raises(AssertionError, match="m_score differs for 1 customers; monetary differs"):
+        bench.compare_rfm(dbt_rfm, changed, "changed")
+    with pytest.raises(AssertionError, match="1 customers only in dbt"):
+        bench.compare_rfm(dbt_rfm, dbt_rfm.iloc[1:], "fewer")
+
+
+def test_no_stage_runs_a_node_before_its_parents(rfm_world: tuple[Path, Path]) -> None:
+    _, db = rfm_world
+    manifest = json.loads((db.parent / "dbt_target" / "manifest.json").read_text())
+    assignment = bench.assign_stages(manifest)
+    build = bench.build_nodes(manifest)
+    assert set(assignment.stage_of) == set(build)  # every node of a plain dbt build, once
+    assert {bench.STAGE_INDEX[s] for s in assignment.stage_of.values()} <= {
+        bench.STAGE_INDEX[s.name] for s in bench.DBT_STAGES
+    }
+    for uid, parents in assignment.parents.items():
+        for parent in parents:
+            assert (
+                bench.STAGE_INDEX[assignment.stage_of[uid]] >= bench.STAGE_INDEX[assignment.stage_of[parent]]
+            ), (
+                uid,
+                parent,
+            )
+    # The customers mart joins segmentation output, so it runs with segmentation, not in its folder's stage.
+    assert assignment.stage_of["model.earmark.customers"] == "segmentation"
+    assert assignment.bumped["model.earmark.customers"] == ("features", "segmentation")
+    assert assignment.stage_of["model.earmark.int_transactions_cleaned"] == "staging_cleaning"
+    # Unit tests go with their model; a singular test with the latest of what it reads.
+    assert (
+        assignment.stage_of[
+            "unit_test.earmark.int_customer_rfm_scored.rfm_scores_are_quintiles_with_shared_ties"
+        ]
+        == "features"
+    )
+    assert assignment.stage_of["test.earmark.assert_injected_defects_recovered"] == "features"
+    # The RFM lineage is within the stages the baselines are compared with.
+    lineage = bench.lineage(manifest, bench.RFM_MODEL)
+    assert {assignment.stage_of[uid] for uid in lineage} <= set(bench.FEATURE_STAGES)
+
+
+def _node(uid: str, path: str, parents: list[str]) -> dict:
+    kind = uid.split(".")[0]
+    return {
+        "resource_type": kind,
+        "original_file_path": path,
+        "depends_on": {"nodes": parents},
+        "fqn": ["p", *uid.split(".")[2:]],
+        "config": {"enabled": True},
+    }
+
+
+def test_assignment_moves_nodes_after_their_latest_parent_transitively() -> None:
+    nodes = {
+        "seed.p.rules": _node("seed.p.rules", "seeds/rules.csv", []),
+        "model.p.stg": _node("model.p.stg", "models/staging/raw/stg.sql", ["source.p.raw.t"]),
+        "model.p.policy_gate": _node(
+            "model.p.policy_gate", "models/intermediate/policy/g.sql", ["model.p.stg"]
+        ),
+        # a staging-folder model reading a policy model, and a feature model reading that one
+        "model.p.late_view": _node(
+            "model.p.late_view", "models/staging/raw/late.sql", ["model.p.policy_gate"]
+        ),
+        "model.p.feature": _node(
+            "model.p.feature", "models/intermediate/features/f.sql", ["model.p.late_view"]
+        ),
+        "test.p.two_parents": _node("test.p.two_parents", "models/x.yml", ["model.p.stg", "model.p.feature"]),
+        "test.p.on_source_only": _node("test.p.on_source_only", "models/x.yml", ["source.p.raw.t"]),
+    }
+    manifest = {
+        "nodes": nodes,
+        "unit_tests": {
+            "unit_test.p.stg.case": _node("unit_test.p.stg.case", "models/x.yml", ["model.p.stg"])
+        },
+        "exposures": {"exposure.p.page": _node("exposure.p.page", "models/e.yml", ["model.p.feature"])},
+    }
+    assignment = bench.assign_stages(manifest)
+    assert assignment.stage_of == {
+        "seed.p.rules": "staging_cleaning",
+        "model.p.stg": "staging_cleaning",
+        "model.p.policy_gate": "policy",
+        "model.p.late_view": "policy",
+        "model.p.feature": "policy",
+        "test.p.two_parents": "policy",
+        "test.p.on_source_only": "staging_cleaning",
+        "unit_test.p.stg.case": "staging_cleaning",
+        "exposure.p.page": "policy",
+    }
+    assert assignment.bumped == {
+        "model.p.late_view": ("staging_cleaning", "policy"),
+        "model.p.feature": ("features", "policy"),
+    }
+    assert bench.selectors(assignment, ["model.p.stg", "exposure.p.page"]) == [
+        "exposure:page",
+        "fqn:p.stg",
+    ]
+    nodes["model.p.elsewhere"] = _node("model.p.elsewhere", "models/unknown/m.sql", [])
+    with pytest.raises(ValueError, match="no benchmark stage covers"):
+        bench.assign_stages(manifest)
+
+
+def test_rewrite_section_replaces_only_between_the_markers() -> None:
+    document = f"# Benchmarks\n\n## Whole\n\n{bench.BENCH_START}\nold\n{bench.BENCH_END}\n\n## Next\nkept\n"
+    rewritten = bench.rewrite_section(document, "new table\n")
+    assert (
+        rewritten
+        == f"# Benchmarks\n\n## Whole\n\n{bench.BENCH_START}\nnew table\n{bench.BENCH_END}\n\n## Next\nkept\n"
+    )
+    assert bench.rewrite_section(rewritten, "new table") == rewritten
+    with pytest.raises(ValueError, match="markers"):
+        bench.rewrite_section("# no markers\n", "x")
+
+
+def test_run_measured_reports_the_child_not_the_parent(tmp_path: Path) -> None:
+    import sys
+
+    ballast = bytearray(300 * 2**20)  # the parent holds 300 MB; the child must not be charged for it
+    done = bench.run_measured(
+        [sys.executable, "-c", "import sys; b = bytearray(100 * 2**20); sys.exit(3)"], tmp_path / "child.log"
+    )
+    assert done.returncode == 3
+    assert 100 <= done.peak_rss_mb < 200
+    assert len(ballast) > 0
