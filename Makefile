@@ -107,8 +107,11 @@ lint-python: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The report's source queries are plain DuckDB SQL, linted from their own folder, whose .sqlfluff turns
+# templating off (sqlfluff reads the templater only from the working directory's config).
 lint-sql: $(INSTALLED) $(DEMO_DIR)/manifest.json
 	$(BIN)/sqlfluff lint models tests/dbt
+	cd reports/sources && $(abspath $(BIN))/sqlfluff lint .
 
 # Conventions of the dbt project (documented models, tested keys, layer naming, contracts on marts).
 lint-dbt: $(INSTALLED) $(DEMO_DIR)/manifest.json

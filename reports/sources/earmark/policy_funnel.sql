@@ -1,5 +1,10 @@
 -- Accounts each gate decided, in gate order.
 select
-    gate, gate_order, action, accounts, scored_users::double as scored_users, expected_value,
+    gate,
+    gate_order,
+    action,
+    accounts,
+    scored_users::double as scored_users,
+    expected_value,
     accounts_remaining::double as accounts_remaining
 from main.policy_funnel
