@@ -126,12 +126,19 @@ def _cmd_results(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_built_site(directory: Path) -> bool:
+    """Whether `directory` holds a built report site; says what to run when it does not."""
+    if (directory / "index.html").is_file():
+        return True
+    print(f"{directory}: no built report site (index.html missing); run `make report`", file=sys.stderr)
+    return False
+
+
 def _cmd_serve_report(args: argparse.Namespace) -> int:
     from earmark.report_server import serve_forever
 
     directory = Path(args.dir)
-    if not (directory / "index.html").is_file():
-        print(f"{directory}: no built report site (index.html missing); run `make report`", file=sys.stderr)
+    if not _is_built_site(directory):
         return 1
     serve_forever(directory, args.port)
     return 0
@@ -141,8 +148,7 @@ def _cmd_screenshot_report(args: argparse.Namespace) -> int:
     from earmark.report_server import screenshot_page
 
     directory = Path(args.dir)
-    if not (directory / "index.html").is_file():
-        print(f"{directory}: no built report site (index.html missing); run `make report`", file=sys.stderr)
+    if not _is_built_site(directory):
         return 1
     out = screenshot_page(directory, args.route, Path(args.out), width=args.width, height=args.height)
     print(f"{args.route} of {directory} written to {out}")
