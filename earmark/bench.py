@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from earmark import contract
 from earmark.segmentation.bench import StepRecorder
 
 # --------------------------------------------------------------------------------------------------
@@ -221,13 +222,13 @@ def selectors(assignment: StageAssignment, unique_ids: Iterable[str]) -> list[st
 def lineage(manifest: Mapping[str, Any], unique_id: str) -> set[str]:
     """A node and all its model and seed ancestors (what `dbt build --select +node` builds)."""
     seen: set[str] = set()
-    todo = [unique_id]
-    while todo:
-        uid = todo.pop()
+    pending = [unique_id]
+    while pending:
+        uid = pending.pop()
         if uid in seen or uid not in manifest["nodes"]:
             continue
         seen.add(uid)
-        todo.extend(manifest["nodes"][uid].get("depends_on", {}).get("nodes", []))
+        pending.extend(manifest["nodes"][uid].get("depends_on", {}).get("nodes", []))
     return {uid for uid in seen if uid.split(".")[0] in ("model", "seed", "snapshot")}
 
 
@@ -536,16 +537,8 @@ RFM_COLUMNS = (
     "rfm_code",
 )
 RFM_INTEGER_COLUMNS = ("frequency", "recency_days", "r_score", "f_score", "m_score")
-TRANSACTION_COLUMNS = (
-    "invoice_ref",
-    "stock_code",
-    "description",
-    "quantity",
-    "unit_price",
-    "invoiced_at",
-    "customer_ref",
-    "country",
-)
+# The contract's eight transaction columns: all of them define an exact duplicate line.
+TRANSACTION_COLUMNS = tuple(column.name for column in contract.TRANSACTIONS.columns)
 
 
 def _sql_path(path: Path) -> str:
