@@ -26,6 +26,7 @@ from sklearn.ensemble import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
+from sklearn.frozen import FrozenEstimator
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
@@ -34,6 +35,8 @@ from sklearn.preprocessing import StandardScaler
 LEARNERS: tuple[str, ...] = ("hist_gradient_boosting", "logistic", "linear", "random_forest")
 OUTCOME_TYPES: tuple[str, ...] = ("binary", "continuous")
 DEFAULT_LEARNER = "hist_gradient_boosting"
+# From this many training rows up, calibration uses a held-out fifth instead of 3-fold cross-fitting.
+HOLDOUT_CALIBRATION_ROWS = 60_000
 
 
 def check_outcome_type(outcome_type: str) -> None:
@@ -144,6 +147,13 @@ def calibration_method(n_train: int) -> str:
     return "isotonic" if n_train >= 1000 else "sigmoid"
 
 
+def holdout_split(y: np.ndarray, random_state: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of a seeded split of `y` stratified by outcome: four fifths to fit on, one to calibrate on
+    (`assign_folds` with 5 folds; fold 0 calibrates)."""
+    fifth = assign_folds(y, 5, random_state) == 0
+    return np.flatnonzero(~fifth), np.flatnonzero(fifth)
+
+
 def fit_outcome_model(
     X: np.ndarray,
     y: np.ndarray,
@@ -152,17 +162,23 @@ def fit_outcome_model(
     outcome_type: str,
     calibrate: bool,
     random_state: int,
+    holdout_from: int | None = HOLDOUT_CALIBRATION_ROWS,
 ) -> tuple[BaseEstimator, str]:
     """Fit one outcome model; return it and how its probabilities are calibrated.
 
-    Binary outcomes: with `calibrate`, the learner is wrapped in CalibratedClassifierCV(cv=3,
-    ensemble=False) with the method of `calibration_method`: the calibrator is fitted on out-of-fold
-    predictions over 3 unshuffled stratified folds of the training rows, and applied to one base model
-    fitted on all of them (one model to predict with instead of three: scoring costs a third, which
-    dominates at a million rows; the calibration data stay inside the training rows). A training set
-    with a single outcome value gets a ConstantModel ('constant'); one with fewer than 3 rows of either
-    value is fitted uncalibrated ('none (too few of one outcome)'). Continuous outcomes: no calibration
-    ('not applicable'). Imputation is by the median; Ridge has alpha=1.
+    Binary outcomes with `calibrate`, the method from `calibration_method`:
+    - below `holdout_from` training rows, the learner is wrapped in CalibratedClassifierCV(cv=3,
+      ensemble=False): the calibrator is fitted on out-of-fold predictions over 3 unshuffled stratified
+      folds of the training rows and applied to one base model fitted on all of them (one model to
+      predict with instead of three: scoring costs a third, which dominates at a million rows);
+    - from `holdout_from` rows up (None: never), the base model is fitted once on a seeded stratified
+      four fifths and the calibrator on its predictions for the other fifth ('isotonic (holdout)'). That
+      is one fit on 80% of the rows instead of three on 67% plus one on 100%, about 3.7 times less work,
+      and a fifth of 60,000 rows is still 12,000 rows to calibrate on.
+    Either way the calibration data stay inside the training rows. A training set with a single outcome
+    value gets a ConstantModel ('constant'); one with fewer than 3 rows of either value is fitted
+    uncalibrated ('none (too few of one outcome)'). Continuous outcomes: no calibration ('not
+    applicable'). Imputation is by the median; Ridge has alpha=1.
     """
     if len(y) == 0:
         raise ValueError("no training rows")
@@ -177,6 +193,11 @@ def fit_outcome_model(
         if counts.min() < 3:
             return model.fit(X, y), "none (too few of one outcome)"
         method = calibration_method(len(y))
+        if holdout_from is not None and len(y) >= holdout_from:
+            fit_rows, calibration_rows = holdout_split(y, random_state)
+            model.fit(X[fit_rows], y[fit_rows])
+            calibrated = CalibratedClassifierCV(FrozenEstimator(model), method=method)
+            return calibrated.fit(X[calibration_rows], y[calibration_rows]), f"{method} (holdout)"
         wrapped = CalibratedClassifierCV(model, method=method, cv=3, ensemble=False)
         return wrapped.fit(X, y), method
     if np.ptp(y) == 0:

@@ -68,8 +68,13 @@ def model(dbt, session):
         result.control_arm: treatment_propensity(rows, covariates=covs, n_folds=folds, random_state=seed)
     }
     for arm in result.treatment_arms:
-        assignment[arm] = treatment_propensity(
-            rows, covariates=covs, n_folds=folds, random_state=seed, treated_arm=arm
+        # with a single treatment arm every row is that arm or control: the same model as above
+        assignment[arm] = (
+            assignment[result.control_arm]
+            if len(result.treatment_arms) == 1
+            else treatment_propensity(
+                rows, covariates=covs, n_folds=folds, random_state=seed, treated_arm=arm
+            )
         )
     observed = rows[outcome].astype("Float64").to_numpy("float64", na_value=np.nan)
 

@@ -34,6 +34,7 @@ from earmark.uplift import (
     uplift_by_decile,
 )
 from earmark.uplift.bench import run_benchmark
+from earmark.uplift.learners import fit_outcome_model, holdout_split, predict_outcome
 from earmark.uplift.tlearner import TLearnerResult
 
 COVARIATES = [f"x{i}" for i in range(1, 6)]
@@ -167,6 +168,50 @@ def test_control_probabilities_are_calibrated(fitted: TLearnerResult, campaign: 
         predicted = fitted.scores.loc[rows, f"mu_{arm}"].mean()
         observed = campaign.loc[rows, "converted"].mean()
         assert abs(predicted - observed) < 0.02
+
+
+def test_holdout_split_is_a_stratified_fifth() -> None:
+    y = (np.arange(10_000) % 10 == 0).astype("int64")  # 10% positives
+    fit_rows, calibration_rows = holdout_split(y, random_state=3)
+    assert len(calibration_rows) == 2_000 and len(fit_rows) == 8_000
+    assert y[calibration_rows].sum() == 200  # the outcome share is kept exactly
+    assert np.intersect1d(fit_rows, calibration_rows).size == 0
+    np.testing.assert_array_equal(holdout_split(y, random_state=3)[1], calibration_rows)
+
+
+def test_large_training_sets_calibrate_on_a_held_out_fifth(campaign: pd.DataFrame) -> None:
+    control = campaign[campaign["arm"] == "control"]
+    X, y = control[COVARIATES].to_numpy(), control["converted"].to_numpy().astype("int64")
+    holdout, how = fit_outcome_model(
+        X,
+        y,
+        learner="hist_gradient_boosting",
+        outcome_type="binary",
+        calibrate=True,
+        random_state=1,
+        holdout_from=5_000,
+    )
+    crossfit, how_crossfit = fit_outcome_model(
+        X,
+        y,
+        learner="hist_gradient_boosting",
+        outcome_type="binary",
+        calibrate=True,
+        random_state=1,
+        holdout_from=None,
+    )
+    assert (how, how_crossfit) == ("isotonic (holdout)", "isotonic")
+    # on fresh rows, within each fifth of the predictions the mean prediction is the observed rate
+    fresh = four_groups(n=40_000, seed=99)
+    fresh_control = fresh[fresh["arm"] == "control"]
+    observed = fresh_control["converted"].to_numpy(dtype="float64")
+    for model in (holdout, crossfit):
+        p = predict_outcome(model, fresh_control[COVARIATES].to_numpy(), "binary")
+        for fifth in np.array_split(np.argsort(p, kind="stable"), 5):
+            assert abs(p[fifth].mean() - observed[fifth].mean()) < 0.03
+    p_holdout = predict_outcome(holdout, fresh[COVARIATES].to_numpy(), "binary")
+    p_crossfit = predict_outcome(crossfit, fresh[COVARIATES].to_numpy(), "binary")
+    assert np.corrcoef(p_holdout, p_crossfit)[0, 1] > 0.95
 
 
 def test_ate_interval_covers_the_true_effect(campaign: pd.DataFrame) -> None:
@@ -408,3 +453,20 @@ def test_treatment_propensity_of_one_arm_against_control() -> None:
     assert e[frame["arm"] != "call"].between(0.4, 0.6).mean() > 0.9  # randomised: about 1/2
     anyarm = treatment_propensity(frame, covariates=COVARIATES)
     assert anyarm.between(0.55, 0.8).mean() > 0.9  # about 2/3
+
+
+def test_single_arm_propensity_against_control_is_the_any_treatment_propensity(
+    campaign: pd.DataFrame,
+) -> None:
+    # uplift_user_scores reuses one model for both when a campaign has a single treatment arm
+    anyarm = treatment_propensity(campaign, covariates=COVARIATES)
+    one_arm = treatment_propensity(campaign, covariates=COVARIATES, treated_arm="treatment")
+    pd.testing.assert_series_equal(anyarm, one_arm)
+
+
+def test_treatment_propensity_trains_on_a_sample_above_max_train_rows(campaign: pd.DataFrame) -> None:
+    full = treatment_propensity(campaign, covariates=COVARIATES)
+    sampled = treatment_propensity(campaign, covariates=COVARIATES, max_train_rows=4_000)
+    assert not np.array_equal(full.to_numpy(), sampled.to_numpy())  # the cap is applied...
+    assert (full - sampled).abs().mean() < 0.02  # ...and a randomised assignment still reads about 1/2
+    assert sampled.between(0.45, 0.55).mean() > 0.9
