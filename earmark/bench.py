@@ -50,6 +50,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from earmark import contract
+from earmark.new_day import split_last_day
 from earmark.segmentation.bench import StepRecorder
 
 # --------------------------------------------------------------------------------------------------
@@ -297,6 +298,7 @@ class DbtContext:
     db: Path
     target: Path
     logs: Path
+    model_cache: Path | None = None
 
     def env(self) -> dict[str, str]:
         return {
@@ -311,7 +313,12 @@ class DbtContext:
             str(Path(sys.executable).parent / "dbt"),
             *args,
             "--vars",
-            json.dumps({"raw_dir": str(self.raw_dir)}),
+            json.dumps(
+                {
+                    "raw_dir": str(self.raw_dir),
+                    "python_model_cache_dir": self.model_cache and str(self.model_cache),
+                }
+            ),
             "--target-path",
             str(self.target),
             "--log-path",
@@ -762,9 +769,16 @@ def bench_scale(
     if scale_dir.exists():
         shutil.rmtree(scale_dir)
     scale_dir.mkdir(parents=True)
-    raw = scale_dir / "raw"
+    # The stages build the simulated world without its last day (raw); the incremental build then adds
+    # that day (after) on top of their warehouse.
+    simulated, raw, after = scale_dir / "simulated", scale_dir / "raw", scale_dir / "after"
     context = DbtContext(
-        project, raw, scale_dir / "earmark.duckdb", scale_dir / "dbt_target", scale_dir / "dbt_logs"
+        project,
+        raw,
+        scale_dir / "earmark.duckdb",
+        scale_dir / "dbt_target",
+        scale_dir / "dbt_logs",
+        model_cache=scale_dir / "model_cache",
     )
     stages: dict[str, dict[str, Any]] = {}
 
@@ -774,12 +788,14 @@ def bench_scale(
         progress(f"  scale {scale:g} {stage}: {seconds:.1f} s, peak RSS {peak:,.0f} MB")
 
     # 1. Simulate.
-    simulate = [sys.executable, "-m", "earmark.cli", "simulate", "--out", str(raw), "--seed", str(seed)]
+    simulate = [sys.executable, "-m", "earmark.cli", "simulate", "--out", str(simulated), "--seed", str(seed)]
     done = run_measured([*simulate, "--scale", f"{scale:g}"], scale_dir / "simulate.log", cwd=project)
     if done.returncode != 0:
         raise RuntimeError(f"simulate failed:\n{_log_tail(scale_dir / 'simulate.log')}")
-    world = json.loads((raw / "manifest.json").read_text())["row_counts"]
+    world = json.loads((simulated / "manifest.json").read_text())["row_counts"]
     note("simulate", {"seconds": done.seconds, "peak_rss_mb": done.peak_rss_mb, "work_seconds": done.seconds})
+    day = split_last_day(simulated, raw, after)
+    shutil.rmtree(simulated)
 
     # 2. Parse once for this raw dir (vars and EARMARK_DB are part of what partial parsing compares), so
     # every stage below starts from a partial parse as a user's repeated invocations do; then time a build
@@ -860,12 +876,31 @@ def bench_scale(
     pandas_figures["rows"] = compare_rfm(dbt_rfm, panda, "pandas")
     del panda
     rfm_lineage = lineage(manifest, RFM_MODEL)
+
+    # 7. The incremental build: the last day appended, one dbt build on top of the stages' warehouse.
+    progress(f"  scale {scale:g} incremental: {sum(day.rows_appended.values()):,} lines of {day.last_day}")
+    incremental = dataclasses.replace(context, raw_dir=after)
+    done = incremental.run("build", log_name="incremental")
+    shutil.copy2(context.target / "run_results.json", scale_dir / "run_results_incremental.json")
+    figures = _dbt_stage_figures(json.loads((context.target / "run_results.json").read_text()))
+    incremental_figures = {
+        "seconds": done.seconds,
+        "peak_rss_mb": done.peak_rss_mb,
+        "node_seconds": figures["node_seconds"],
+        "nodes": figures["nodes"],
+        "rows_appended": day.rows_appended,
+        "last_day": day.last_day,
+        "full_build_seconds": sum(stages[stage.name]["seconds"] for stage in DBT_STAGES),
+        "slowest": sorted(figures["timings"].items(), key=lambda item: -item[1])[:4],
+    }
+    progress(f"  scale {scale:g} incremental: {done.seconds:.1f} s, peak RSS {done.peak_rss_mb:,.0f} MB")
     return {
         "scale": scale,
         "world": world,
         "stages": stages,
         "startup_seconds": startup.seconds,
         "load_average": [load_before, os.getloadavg()[0]],
+        "incremental": incremental_figures,
         "bumped": {uid: list(pair) for uid, pair in assignment.bumped.items()},
         "baselines": {
             "floor": floor_figures,
@@ -1090,10 +1125,31 @@ def _world_line(result: Mapping[str, Any]) -> str:
         "treatments": "treatment rows",
     }
     before, after = result["load_average"]
+    incremental = result.get("incremental")
+    held_back = ""
+    if incremental:
+        day = next(iter(incremental["last_day"].values()))
+        appended = incremental["rows_appended"]
+        held_back = (
+            f" The stages build it without its last day ({day}: {appended['transactions']:,} transaction "
+            f"lines, {appended['activity']:,} activity rows), which the incremental build then appends."
+        )
     return (
         "Simulated "
         + ", ".join(f"{world[key]:,} {label}" for key, label in labels.items() if key in world)
         + f"; 1-minute load average {before:.1f} at the start, {after:.1f} at the end."
+        + held_back
+    )
+
+
+def _incremental_line(result: Mapping[str, Any]) -> str:
+    inc = result["incremental"]
+    slowest = ", ".join(f"{uid.split('.')[-1]} {seconds:.1f} s" for uid, seconds in inc["slowest"])
+    return (
+        f"Incremental build (the last day appended, one `dbt build` of all {inc['nodes']} nodes on the "
+        f"stages' warehouse): {inc['seconds']:.1f} s wall, peak RSS {inc['peak_rss_mb']:,.0f} MB, against "
+        f"{inc['full_build_seconds']:.1f} s for the full build's dbt stages: "
+        f"{inc['seconds'] / inc['full_build_seconds']:.2f} of it. Slowest nodes: {slowest}."
     )
 
 
@@ -1142,6 +1198,8 @@ def format_report(results: Sequence[Mapping[str, Any]], command: str, markdown: 
         ]
         out.append(_table(BASELINE_HEADER, baseline_rows(result), markdown))
         out += ["", _ratio_line(result), ""]
+        if result.get("incremental"):
+            out += [_incremental_line(result), ""]
     if len(results) > 1:
         heading = f"Cost growth from scale {results[0]['scale']:g} to scale {results[-1]['scale']:g}"
         out += [f"### {heading}" if markdown else heading, ""]

@@ -34,6 +34,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1
 
 
+def _cmd_split_last_day(args: argparse.Namespace) -> int:
+    from earmark.new_day import split_last_day
+
+    split = split_last_day(Path(args.dir), Path(args.before), Path(args.after))
+    for name, day in split.last_day.items():
+        print(
+            f"{name}: {split.rows_before[name]:,} lines before {day} -> {args.before}; "
+            f"{split.rows_appended[name]:,} of {day} appended -> {args.after}"
+        )
+    return 0
+
+
 # Every ingest adapter: CLI name -> (label, module, function). Each takes (source path, out dir) and
 # returns the rows written per file.
 INGEST_ADAPTERS = {
@@ -188,6 +200,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("dir", help="raw input directory")
     validate.set_defaults(func=_cmd_validate)
+
+    split = commands.add_parser(
+        "split-last-day",
+        help="write a raw directory as it was the day before and as it is with that day appended",
+        description="Write BEFORE (transactions and activity without their last day's lines) and AFTER "
+        "(the same with those lines appended at the end): building AFTER on a warehouse built from BEFORE "
+        "is an incremental build, which must equal AFTER built from scratch.",
+    )
+    split.add_argument("dir", help="raw input directory")
+    split.add_argument("--before", required=True, help="directory for the input without its last day")
+    split.add_argument("--after", required=True, help="directory for the input with the day appended")
+    split.set_defaults(func=_cmd_split_last_day)
 
     ingest = commands.add_parser("ingest", help="turn a public data set into the raw input contract")
     sources = ingest.add_subparsers(dest="source", required=True, metavar="SOURCE")

@@ -24,6 +24,16 @@ def read_parameters(parameters: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def used_parameters(parameters: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
+    """The rows of int_run_parameters a model reads, in the order of `names` (every name must be there):
+    what it depends on, so what a cached output is keyed by (earmark.model_cache)."""
+    missing = sorted(set(names) - set(parameters["parameter_name"]))
+    if missing:
+        raise KeyError(f"int_run_parameters has no {missing}")
+    rows = parameters.set_index("parameter_name").loc[list(names)].reset_index()
+    return rows[["parameter_name", "parameter_value"]]
+
+
 @dataclass
 class ClusteringSpace:
     """The feature matrix, its PCA diagnostics and the matrix clustering runs on."""

@@ -4,7 +4,8 @@ baseline, and the treatment propensity used to reweight biased assignment."""
 import numpy as np
 import pandas as pd
 
-from earmark.segmentation.dbt_glue import empty_frame, read_parameters
+from earmark.model_cache import cached_frame
+from earmark.segmentation.dbt_glue import empty_frame, read_parameters, used_parameters
 from earmark.uplift import (
     best_arm_net_of_cost,
     conversion_propensity,
@@ -32,11 +33,36 @@ COLUMNS = {
     "treatment_propensity": "float64",
 }
 
+USED_PARAMETERS = (
+    "policy_campaign_id",
+    "uplift_covariates",
+    "uplift_outcome",
+    "uplift_outcome_type",
+    "uplift_learner",
+    "uplift_folds",
+    "uplift_calibrate",
+    "uplift_seed",
+    "value_per_conversion",
+    "cost_per_automated_user",
+)
+
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    params = read_parameters(dbt.ref("int_run_parameters").df())
-    rows = policy_campaign(dbt.ref("int_campaign_training_set").df(), params)
+    # only the parameters the fit reads: they, with the training set, are its cache key
+    parameters = used_parameters(dbt.ref("int_run_parameters").df(), USED_PARAMETERS)
+    training = dbt.ref("int_campaign_training_set").df()
+    # the fit is reused while the training set and parameters are unchanged (earmark.model_cache)
+    return cached_frame(
+        dbt.config.get("python_model_cache_dir"),
+        "uplift_user_scores",
+        {"training": training, "parameters": parameters},
+        lambda: user_scores(training, read_parameters(parameters)),
+    )
+
+
+def user_scores(training: pd.DataFrame, params: dict) -> pd.DataFrame:
+    rows = policy_campaign(training, params)
     if rows.empty or rows["arm"].nunique() < 2:
         # no campaign, or no contrast between arms: uplift is not estimable on this input
         return empty_frame(COLUMNS)

@@ -5,7 +5,8 @@ randomised and once reweighted by the inverse treatment propensity (for biased a
 import numpy as np
 import pandas as pd
 
-from earmark.segmentation.dbt_glue import empty_frame, read_parameters
+from earmark.model_cache import cached_frame
+from earmark.segmentation.dbt_glue import empty_frame, read_parameters, used_parameters
 from earmark.uplift import evaluate_uplift, ipw_weights, propensity_auc
 
 COLUMNS = {
@@ -32,8 +33,18 @@ COLUMNS = {
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    params = read_parameters(dbt.ref("int_run_parameters").df())
+    parameters = used_parameters(dbt.ref("int_run_parameters").df(), ("uplift_bootstrap", "uplift_seed"))
     scores = dbt.ref("uplift_user_scores").df()
+    # the bootstrap is reused while the scores and parameters are unchanged (earmark.model_cache)
+    return cached_frame(
+        dbt.config.get("python_model_cache_dir"),
+        "uplift_validation_fit",
+        {"scores": scores, "parameters": parameters},
+        lambda: validation_rows(scores, read_parameters(parameters)),
+    )
+
+
+def validation_rows(scores: pd.DataFrame, params: dict) -> pd.DataFrame:
     n_boot, seed = int(params["uplift_bootstrap"]), int(params["uplift_seed"])
 
     tables = []

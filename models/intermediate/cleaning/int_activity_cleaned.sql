@@ -1,12 +1,45 @@
 -- Every raw activity row with exactly one status: kept_activity, or the first exclusion rule it meets
--- (order in the seed cleaning_rules).
+-- (order in the seed cleaning_rules). Incremental on DuckDB like int_transactions_cleaned.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    unique_key='activity_row_number',
+    incremental_strategy='delete+insert',
+    on_schema_change='sync_all_columns'
+) }}
+
+{%- set inputs_fingerprint -%}
+    select {{ ref_periods_fingerprint() }}
+{%- endset -%}
+{%- set built_up_to = cleaning_watermark('activity_row_number', inputs_fingerprint, ref('stg_raw__activity')) %}
+{%- set duplicate_key = ['customer_ref', 'activity_date', 'sessions', 'actions', 'active_minutes'] %}
+
 with
 
 activity as (
 
     select * from {{ ref('stg_raw__activity') }}
+    {% if built_up_to is not none -%}
+        where activity_row_number > {{ built_up_to }}
+    {%- endif %}
 
 ),
+{% if built_up_to is not none %}
+-- rows statused before that the new ones copy exactly
+earlier_copies as (
+
+    select distinct
+        {% for column in duplicate_key %}earlier.{{ column }},{% endfor %}
+        true as has_earlier_copy
+
+    from {{ this }} as earlier
+    inner join activity
+        on
+        {%- for column in duplicate_key %}
+            {% if not loop.first %}and {% endif %}earlier.{{ column }} is not distinct from activity.{{ column }}
+        {%- endfor %}
+
+),
+{% endif %}
 
 customer_ref_periods as (
 
@@ -37,7 +70,10 @@ flagged as (
                 activity.actions,
                 activity.active_minutes
             order by activity.activity_row_number
-        ) > 1 as is_exact_duplicate,
+        ) > 1
+        {%- if built_up_to is not none %}
+            or coalesce(earlier_copies.has_earlier_copy, false)
+        {%- endif %} as is_exact_duplicate,
         customer_ref_periods.customer_id is null as is_unknown_customer
 
     from activity
@@ -46,6 +82,13 @@ flagged as (
         'activity.customer_ref',
         "cast(activity.activity_date as timestamp) + interval 1 day - interval 1 microsecond"
     ) }}
+    {%- if built_up_to is not none %}
+        left join earlier_copies
+            on
+            {%- for column in duplicate_key %}
+                {% if not loop.first %}and {% endif %}activity.{{ column }} is not distinct from earlier_copies.{{ column }}
+            {%- endfor %}
+    {%- endif %}
 
 ),
 
@@ -66,6 +109,7 @@ statused as (
 
 select
     *,
-    row_status = 'kept_activity' as is_kept_activity
+    row_status = 'kept_activity' as is_kept_activity,
+    ({{ inputs_fingerprint }}) as inputs_fingerprint
 
 from statused

@@ -1,13 +1,56 @@
 -- Every raw invoice line with exactly one status: kept_sale, or the first exclusion rule it meets, in the
 -- order of the seed cleaning_rules. Each rule also has its own flag, so data_quality can report how many
 -- lines a rule matches on its own as well as how many it was the deciding rule for.
+-- Incremental on DuckDB: a rebuild statuses only the lines appended since the last one (macro
+-- cleaning_watermark says when every line is restatused instead).
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    unique_key='transaction_line_number',
+    incremental_strategy='delete+insert',
+    on_schema_change='sync_all_columns'
+) }}
+
+{%- set inputs_fingerprint -%}
+    select hash(
+        {{ ref_periods_fingerprint() }},
+        (select bit_xor(hash(upper(trim(stock_code)))) from {{ ref('non_product_stock_codes') }})
+    )
+{%- endset -%}
+{%- set built_up_to = cleaning_watermark(
+    'transaction_line_number', inputs_fingerprint, ref('stg_raw__transactions')
+) %}
+{%- set duplicate_key = [
+    'invoice_ref', 'stock_code', 'description', 'quantity', 'unit_price', 'invoiced_at', 'customer_ref',
+    'country'
+] %}
+
 with
 
 transactions as (
 
     select * from {{ ref('stg_raw__transactions') }}
+    {% if built_up_to is not none -%}
+        where transaction_line_number > {{ built_up_to }}
+    {%- endif %}
 
 ),
+{% if built_up_to is not none %}
+-- lines statused before that the new ones copy exactly
+earlier_copies as (
+
+    select distinct
+        {% for column in duplicate_key %}earlier.{{ column }},{% endfor %}
+        true as has_earlier_copy
+
+    from {{ this }} as earlier
+    inner join transactions
+        on
+        {%- for column in duplicate_key %}
+            {% if not loop.first %}and {% endif %}earlier.{{ column }} is not distinct from transactions.{{ column }}
+        {%- endfor %}
+
+),
+{% endif %}
 
 customer_ref_periods as (
 
@@ -50,7 +93,10 @@ flagged as (
                 transactions.customer_ref,
                 transactions.country
             order by transactions.transaction_line_number
-        ) > 1 as is_exact_duplicate,
+        ) > 1
+        {%- if built_up_to is not none %}
+            or coalesce(earlier_copies.has_earlier_copy, false)
+        {%- endif %} as is_exact_duplicate,
         coalesce(upper(transactions.invoice_ref) like 'C%', false) as is_cancellation_invoice,
         coalesce(transactions.quantity < 0, false) as is_return,
         non_product_codes.stock_code is not null as is_non_product_code,
@@ -63,6 +109,13 @@ flagged as (
     left join non_product_codes
         on upper(trim(transactions.stock_code)) = non_product_codes.stock_code
     {{ join_customer_ref_period('transactions.customer_ref', 'transactions.invoiced_at') }}
+    {%- if built_up_to is not none %}
+        left join earlier_copies
+            on
+            {%- for column in duplicate_key %}
+                {% if not loop.first %}and {% endif %}transactions.{{ column }} is not distinct from earlier_copies.{{ column }}
+            {%- endfor %}
+    {%- endif %}
 
 ),
 
@@ -88,6 +141,7 @@ statused as (
 
 select
     *,
-    line_status = 'kept_sale' as is_kept_sale
+    line_status = 'kept_sale' as is_kept_sale,
+    ({{ inputs_fingerprint }}) as inputs_fingerprint
 
 from statused

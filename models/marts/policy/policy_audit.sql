@@ -25,7 +25,13 @@ ranked as (
 overall as (
 
     select
-        corr(predicted_rank, true_rank) as uplift_rank_correlation,
+        -- Pearson's r of the ranks from exact integer sums: the same value whatever order the rows come in
+        (
+            count(*) * sum(predicted_rank * true_rank) - sum(predicted_rank) * sum(true_rank)
+        ) / sqrt(
+            cast(count(*) * sum(predicted_rank * predicted_rank) - sum(predicted_rank) * sum(predicted_rank) as double)
+            * cast(count(*) * sum(true_rank * true_rank) - sum(true_rank) * sum(true_rank) as double)
+        ) as uplift_rank_correlation,
         count(*) filter (where is_targeted and true_archetype = 'sleeping_dog')
             as true_sleeping_dogs_in_targeted_accounts
 
