@@ -7,9 +7,9 @@
 {% endmacro %}
 
 {% macro default__hash_fraction(expression) -%}
-    cast(('0x' || left(md5({{ expression }}), 8)) as bigint) / 4294967296.0
+    cast(cast(('0x' || left(md5({{ expression }}), 8)) as bigint) as double) / 4294967296
 {%- endmacro %}
 
 {% macro spark__hash_fraction(expression) -%}
-    cast(conv(left(md5({{ expression }}), 8), 16, 10) as bigint) / 4294967296.0
+    cast(cast(conv(left(md5({{ expression }}), 8), 16, 10) as bigint) as double) / 4294967296
 {%- endmacro %}
