@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -123,7 +123,15 @@ def _keys(manifest_path: Path) -> dict[str, list[str]]:
 def _normalise(value: object) -> object:
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        # Spark's Arrow timestamps carry the session time zone (UTC); DuckDB's are naive
+        return value.astimezone(UTC).replace(tzinfo=None)
     return value
+
+
+def _rows(table) -> list[tuple]:
+    """The rows of an Arrow table as tuples of Python values (much faster than collecting Spark rows)."""
+    return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
 
 
 def _same(left: object, right: object) -> bool:
@@ -148,6 +156,7 @@ def _spark_session(spark_dir: Path):
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.warehouse.dir", f"{spark_dir}/warehouse")
         .config(
             "spark.hadoop.javax.jdo.option.ConnectionURL",
@@ -159,10 +168,14 @@ def _spark_session(spark_dir: Path):
     )
 
 
-def _compare(name: str, key: list[str], duck: tuple[list[str], list[tuple]], spark: tuple[list[str], list]) -> None:
+Result = tuple[list[str], list[tuple]]
+
+
+def _compare(name: str, key: list[str], duck: Result, spark: Result) -> None:
+    """Assert two results hold the same columns, the same keys and, key by key, the same values."""
     duck_columns, duck_rows = duck
     spark_columns, spark_rows = spark
-    assert spark_columns == duck_columns, f"{name}: columns differ\n duckdb {duck_columns}\n spark  {spark_columns}"
+    assert spark_columns == duck_columns, f"{name}: columns: duckdb {duck_columns}, spark {spark_columns}"
     key_at = [duck_columns.index(column) for column in key]
 
     def keyed(rows: list) -> dict[tuple, tuple]:
@@ -176,14 +189,16 @@ def _compare(name: str, key: list[str], duck: tuple[list[str], list[tuple]], spa
         f"{len(spark_by_key.keys() - duck_by_key.keys())} only in Spark"
     )
     for position, column in enumerate(duck_columns):
-        different = [k for k, row in duck_by_key.items() if not _same(row[position], spark_by_key[k][position])]
+        different = [
+            key for key, row in duck_by_key.items() if not _same(row[position], spark_by_key[key][position])
+        ]
         assert not different, (
             f"{name}.{column}: {len(different)} of {len(duck_by_key)} rows differ, e.g. key {different[0]}: "
             f"duckdb {duck_by_key[different[0]][position]!r}, spark {spark_by_key[different[0]][position]!r}"
         )
 
 
-@pytest.mark.skipif(shutil.which("java") is None, reason="Java is not installed: the Spark target needs Java 17")
+@pytest.mark.skipif(shutil.which("java") is None, reason="no java on PATH: the Spark target needs Java 17")
 def test_spark_builds_the_sql_layers_with_duckdbs_results(tmp_path: Path) -> None:
     assert (DEMO_DIR / "manifest.json").is_file(), "simulate the demo world first (make simulate)"
     started = time.monotonic()
@@ -204,8 +219,6 @@ def test_spark_builds_the_sql_layers_with_duckdbs_results(tmp_path: Path) -> Non
     _dbt("spark", raw_dir, tmp_path, env, *build)
     keys = _keys(tmp_path / "dbt_target_dev" / "manifest.json")
 
-    os.environ["TZ"] = "UTC"  # pyspark turns timestamps into naive datetimes in the process time zone
-    time.tzset()
     spark = _spark_session(tmp_path / "spark")
     try:
         with duckdb.connect(str(duck_db), read_only=True) as con:
@@ -231,8 +244,8 @@ def test_spark_builds_the_sql_layers_with_duckdbs_results(tmp_path: Path) -> Non
             for schema, name in sorted(duck_tables):
                 relation = con.sql(f"select * from {schema}.{name}")
                 duck = (relation.columns, relation.fetchall())
-                frame = spark.table(f"{schema}.{name}")
-                spark_result = (frame.columns, frame.collect())
+                arrow = spark.table(f"{schema}.{name}").toArrow()
+                spark_result = (arrow.column_names, _rows(arrow))
                 assert duck[1], f"{schema}.{name} is empty"
                 _compare(f"{schema}.{name}", keys.get(name, duck[0]), duck, spark_result)
                 counts[name] = len(duck[1])
