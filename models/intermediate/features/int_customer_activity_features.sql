@@ -25,7 +25,12 @@ usage as (
         sum(activity.actions) as actions,
         -- fixed-point sum: exact, whatever the order rows arrive in
         cast(sum(cast(activity.active_minutes as decimal(18, 4))) as double) as active_minutes,
-        sum(case when activity.activity_date >= {{ dbt.dateadd('day', -7, 'as_of.as_of_date') }} then activity.actions else 0 end)
+        sum(
+            case
+                when activity.activity_date >= {{ dbt.dateadd('day', -7, 'as_of.as_of_date') }} then activity.actions
+                else 0
+            end
+        )
             as actions_last_7_days,
         sum(
             case

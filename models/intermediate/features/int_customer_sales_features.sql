@@ -52,7 +52,9 @@ sales as (
         count(*) as kept_line_count,
         sum(line_value) as gross_sales,
         count(distinct stock_code) as distinct_products,
-        sum(case when invoice_date >= {{ dbt.dateadd('day', -7, 'as_of_date') }} then line_value else 0 end) as spend_last_7_days,
+        sum(
+            case when invoice_date >= {{ dbt.dateadd('day', -7, 'as_of_date') }} then line_value else 0 end
+        ) as spend_last_7_days,
         sum(
             case
                 when

@@ -10,7 +10,9 @@ renamed as (
 
     select
         -- ids
-        cast(customer_ref as {{ dbt.type_string() }}) || '|' || coalesce(cast(campaign_id as {{ dbt.type_string() }}), '')
+        cast(customer_ref as {{ dbt.type_string() }})
+        || '|'
+        || coalesce(cast(campaign_id as {{ dbt.type_string() }}), '')
         || '|' || coalesce(cast(arm as {{ dbt.type_string() }}), '') as uplift_score_id,
         cast(customer_ref as {{ dbt.type_string() }}) as customer_ref,
         cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
