@@ -51,14 +51,17 @@ EXPECTED_ROWS = {
 FLOAT_TOLERANCE = 1e-9
 
 
-def _dbt(target: str, raw_dir: Path, work: Path, env: dict[str, str], *args: str) -> None:
+def _dbt(
+    target: str, raw_dir: Path, work: Path, env: dict[str, str], *args: str, scores: str = "external"
+) -> None:
+    """Run dbt with the given arguments on raw_dir; scores: the var uplift_score_source."""
     command = [
         str(BIN / "dbt"),
         *args,
         "--target",
         target,
         "--vars",
-        json.dumps({"raw_dir": str(raw_dir), "uplift_score_source": "external"}),
+        json.dumps({"raw_dir": str(raw_dir), "uplift_score_source": scores}),
         "--target-path",
         str(work / f"dbt_target_{target}"),
         "--log-path",
@@ -76,7 +79,16 @@ def _source_warehouse(work: Path, env: dict[str, str]) -> Path:
     if given and Path(given).is_file():
         return Path(given)
     db_path = work / "source.duckdb"
-    _dbt("dev", DEMO_DIR, work, {**env, "EARMARK_DB": str(db_path)}, "run", "--select", "+user_uplift_scores")
+    build = (
+        "build",
+        "--select",
+        "+user_uplift_scores",
+        "--resource-type",
+        "model",
+        "--resource-type",
+        "seed",
+    )
+    _dbt("dev", DEMO_DIR, work, {**env, "EARMARK_DB": str(db_path)}, *build, scores="model")
     return db_path
 
 
