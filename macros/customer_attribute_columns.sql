@@ -4,9 +4,9 @@
 -#}
 {% macro customer_attribute_columns(alias) -%}
     -- noqa: disable=RF02
-    {{ alias }}.* exclude (
-        customer_id, matching_key, record_count, customer_ref_count, first_signup_at, is_premium,
-        is_admin, email, account_ref, role, country
-    )
+    {{ star_except([
+        'customer_id', 'matching_key', 'record_count', 'customer_ref_count', 'first_signup_at', 'is_premium',
+        'is_admin', 'email', 'account_ref', 'role', 'country'
+    ], alias) }}
     -- noqa: enable=RF02
 {%- endmacro %}

@@ -4,19 +4,18 @@
     instead of failing the build.
 -#}
 {% macro raw_source_or_empty(table_name) %}
-    {%- set relation = source('raw', table_name) -%}
+    {%- set relation = raw_source(table_name) -%}
     {%- if not execute -%}
         {{ return(relation) }}
     {%- endif -%}
-    {%- set path = var('raw_dir') ~ '/' ~ table_name ~ '.parquet' -%}
-    {%- set found = run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0] -%}
-    {%- if found > 0 -%}
+    {%- if raw_file_count(table_name ~ '.parquet') > 0 -%}
         {{ return(relation) }}
     {%- endif -%}
     {%- set node = graph.sources['source.earmark.raw.' ~ table_name] -%}
     {%- set columns = [] -%}
     {%- for column in node.columns.values() -%}
-        {%- do columns.append('cast(null as ' ~ column.data_type ~ ') as ' ~ column.name) -%}
+        {%- set data_type = dbt.type_string() if column.data_type == 'varchar' else column.data_type -%}
+        {%- do columns.append('cast(null as ' ~ data_type ~ ') as ' ~ column.name) -%}
     {%- endfor -%}
     {%- do columns.append('cast(null as bigint) as file_row_number') -%}
     {{ return('(select ' ~ columns | join(', ') ~ ' where false)') }}

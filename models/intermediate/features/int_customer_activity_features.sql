@@ -25,13 +25,18 @@ usage as (
         sum(activity.actions) as actions,
         -- fixed-point sum: exact, whatever the order rows arrive in
         cast(sum(cast(activity.active_minutes as decimal(18, 4))) as double) as active_minutes,
-        sum(case when activity.activity_date >= as_of.as_of_date - 7 then activity.actions else 0 end)
+        sum(
+            case
+                when activity.activity_date >= {{ dbt.dateadd('day', -7, 'as_of.as_of_date') }} then activity.actions
+                else 0
+            end
+        )
             as actions_last_7_days,
         sum(
             case
                 when
-                    activity.activity_date >= as_of.as_of_date - 37
-                    and activity.activity_date < as_of.as_of_date - 7
+                    activity.activity_date >= {{ dbt.dateadd('day', -37, 'as_of.as_of_date') }}
+                    and activity.activity_date < {{ dbt.dateadd('day', -7, 'as_of.as_of_date') }}
                     then activity.actions
                 else 0
             end

@@ -82,10 +82,12 @@ final as (
         activity.activity_momentum,
 
         -- tenure: from the first signup or first purchase, whichever came first
-        as_of.as_of_date - cast(
-            least(customers.first_signup_at, sales.first_purchase_at, cast(activity.first_active_date as timestamp))
-            as date
-        ) as tenure_days,
+        {{ dbt.datediff(
+            'cast(least(customers.first_signup_at, sales.first_purchase_at,'
+            ~ ' cast(activity.first_active_date as timestamp)) as date)',
+            'as_of.as_of_date',
+            'day'
+        ) }} as tenure_days,
 
         -- identity
         customers.record_count,

@@ -20,7 +20,11 @@ measured as (
     select
         sales.customer_id,
         sales.frequency,
-        as_of.as_of_date - cast(sales.last_purchase_at as date) as recency_days,
+        {{ dbt.datediff(
+            'cast(sales.last_purchase_at as date)',
+            'as_of.as_of_date',
+            'day'
+        ) }} as recency_days,
         -- net of the customer's own cancellations and returns, never below zero
         greatest(sales.gross_sales + sales.reversed_value, 0) as monetary
 
@@ -43,6 +47,8 @@ scored as (
 
 select
     *,
-    cast(r_score as varchar) || cast(f_score as varchar) || cast(m_score as varchar) as rfm_code
+    cast(r_score as {{ dbt.type_string() }})
+    || cast(f_score as {{ dbt.type_string() }})
+    || cast(m_score as {{ dbt.type_string() }}) as rfm_code
 
 from scored

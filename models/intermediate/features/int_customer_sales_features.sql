@@ -52,9 +52,17 @@ sales as (
         count(*) as kept_line_count,
         sum(line_value) as gross_sales,
         count(distinct stock_code) as distinct_products,
-        sum(case when invoice_date >= as_of_date - 7 then line_value else 0 end) as spend_last_7_days,
         sum(
-            case when invoice_date >= as_of_date - 37 and invoice_date < as_of_date - 7 then line_value else 0 end
+            case when invoice_date >= {{ dbt.dateadd('day', -7, 'as_of_date') }} then line_value else 0 end
+        ) as spend_last_7_days,
+        sum(
+            case
+                when
+                    invoice_date >= {{ dbt.dateadd('day', -37, 'as_of_date') }}
+                    and invoice_date < {{ dbt.dateadd('day', -7, 'as_of_date') }}
+                    then line_value
+                else 0
+            end
         ) as spend_prior_30_days
 
     from kept
@@ -89,11 +97,11 @@ spend_per_month as (
 
     select
         customer_id,
-        date_trunc('month', invoice_date) as spend_month,
+        {{ dbt.date_trunc('month', 'invoice_date') }} as spend_month,
         sum(line_value) as month_spend
 
     from kept
-    group by customer_id, date_trunc('month', invoice_date)
+    group by customer_id, {{ dbt.date_trunc('month', 'invoice_date') }}
 
 ),
 

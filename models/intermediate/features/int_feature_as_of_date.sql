@@ -31,9 +31,9 @@ as_of as (
         'feature_window' as feature_window_id,
         coalesce(
             {% if var('as_of_date') %}cast('{{ var("as_of_date") }}' as date),{% endif %}
-            cast(kept_sales.last_sale_at as date) + 1,
-            kept_activity.last_activity_date + 1,
-            cast(records.last_signup_at as date) + 1
+            cast({{ dbt.dateadd('day', 1, 'cast(kept_sales.last_sale_at as date)') }} as date),
+            cast({{ dbt.dateadd('day', 1, 'kept_activity.last_activity_date') }} as date),
+            cast({{ dbt.dateadd('day', 1, 'cast(records.last_signup_at as date)') }} as date)
         ) as as_of_date
 
     from kept_sales

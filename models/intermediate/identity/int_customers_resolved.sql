@@ -49,7 +49,7 @@ described as (
 
     select
         per_customer.*,
-        raw_rows.* exclude (customer_row_number, customer_ref, is_premium, signup_at)  -- noqa: RF02
+        {{ star_except(['customer_row_number', 'customer_ref', 'is_premium', 'signup_at'], 'raw_rows') }}  -- noqa: RF02
 
     from per_customer
     inner join ranked_records

@@ -27,7 +27,7 @@ flagged as (
         expected_value - automated_cost <= 0 as is_unprofitable,
         scored_users < {{ var('min_account_users') }} as is_too_small,
         -- deterministic pseudo-random draw per account, from the account id and the seed
-        (hash(account_id || ':' || '{{ var("policy_seed") }}') % 1000000) / 1000000.0 < {{ var('holdout_share') }}
+        {{ hash_fraction("account_id || ':' || '" ~ var('policy_seed') ~ "'") }} < {{ var('holdout_share') }}
             as is_holdout_draw,
         coalesce(expected_value - human_cost > 0, false) as covers_human_outreach
 

@@ -29,12 +29,12 @@ declared as (
     {% for name in names %}
         select
             '{{ name }}' as parameter_name,
-            '{{ tojson(var(name)) | replace("'", "''") }}' as parameter_value
+            {{ string_literal(tojson(var(name))) }} as parameter_value
         union all
     {% endfor %}
     select
         'effective_as_of_date' as parameter_name,
-        coalesce('"' || cast(as_of_date as varchar) || '"', 'null') as parameter_value
+        coalesce('"' || cast(as_of_date as {{ dbt.type_string() }}) || '"', 'null') as parameter_value
     from as_of
 
 )

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'accounts') }}
+    select * from {{ raw_source('accounts') }}
 
 ),
 
@@ -10,10 +10,10 @@ renamed as (
 
     select
         -- ids
-        cast(account_ref as varchar) as account_ref,
+        cast(account_ref as {{ dbt.type_string() }}) as account_ref,
 
         -- dimensions
-        cast(plan as varchar) as plan,
+        cast(plan as {{ dbt.type_string() }}) as plan,
 
         -- numerics
         cast(seats as bigint) as seats,
@@ -23,7 +23,7 @@ renamed as (
         cast(created_at as timestamp) as created_at,
 
         -- attributes: any further columns the source carries
-        * exclude (file_row_number, account_ref, plan, seats, annual_value, created_at)
+        {{ star_except(['file_row_number', 'account_ref', 'plan', 'seats', 'annual_value', 'created_at']) }}
 
     from source
 

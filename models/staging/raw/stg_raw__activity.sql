@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'activity') }}
+    select * from {{ raw_source('activity') }}
 
 ),
 
@@ -11,7 +11,7 @@ renamed as (
     select
         -- ids
         file_row_number + 1 as activity_row_number,
-        cast(customer_ref as varchar) as customer_ref,
+        cast(customer_ref as {{ dbt.type_string() }}) as customer_ref,
 
         -- numerics
         cast(sessions as bigint) as sessions,

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'customers') }}
+    select * from {{ raw_source('customers') }}
 
 ),
 
@@ -11,13 +11,13 @@ renamed as (
     select
         -- ids
         file_row_number + 1 as customer_row_number,
-        cast(customer_ref as varchar) as customer_ref,
-        cast(email as varchar) as email,
-        cast(account_ref as varchar) as account_ref,
+        cast(customer_ref as {{ dbt.type_string() }}) as customer_ref,
+        cast(email as {{ dbt.type_string() }}) as email,
+        cast(account_ref as {{ dbt.type_string() }}) as account_ref,
 
         -- dimensions
-        cast(role as varchar) as role,
-        cast(country as varchar) as country,
+        cast(role as {{ dbt.type_string() }}) as role,
+        cast(country as {{ dbt.type_string() }}) as country,
 
         -- booleans
         cast(is_premium as boolean) as is_premium,
@@ -26,9 +26,9 @@ renamed as (
         cast(signup_at as timestamp) as signup_at,
 
         -- attributes: any further columns the source carries, kept for use as covariates
-        * exclude (
-            file_row_number, customer_ref, email, account_ref, role, country, is_premium, signup_at
-        )
+        {{ star_except([
+            'file_row_number', 'customer_ref', 'email', 'account_ref', 'role', 'country', 'is_premium', 'signup_at'
+        ]) }}
 
     from source
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'outcomes') }}
+    select * from {{ raw_source('outcomes') }}
 
 ),
 
@@ -11,8 +11,8 @@ renamed as (
     select
         -- ids
         file_row_number + 1 as outcome_row_number,
-        cast(campaign_id as varchar) as campaign_id,
-        cast(customer_ref as varchar) as customer_ref,
+        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(customer_ref as {{ dbt.type_string() }}) as customer_ref,
 
         -- numerics
         cast(revenue as double) as revenue,
@@ -25,7 +25,9 @@ renamed as (
         cast(outcome_at as timestamp) as outcome_at,
 
         -- further outcomes the source carries (e.g. visited), as given
-        * exclude (file_row_number, campaign_id, customer_ref, revenue, converted, churned, outcome_at)
+        {{ star_except([
+            'file_row_number', 'campaign_id', 'customer_ref', 'revenue', 'converted', 'churned', 'outcome_at'
+        ]) }}
 
     from source
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'transactions') }}
+    select * from {{ raw_source('transactions') }}
 
 ),
 
@@ -11,13 +11,13 @@ renamed as (
     select
         -- ids
         file_row_number + 1 as transaction_line_number,
-        cast(invoice_ref as varchar) as invoice_ref,
-        cast(stock_code as varchar) as stock_code,
-        cast(customer_ref as varchar) as customer_ref,
+        cast(invoice_ref as {{ dbt.type_string() }}) as invoice_ref,
+        cast(stock_code as {{ dbt.type_string() }}) as stock_code,
+        cast(customer_ref as {{ dbt.type_string() }}) as customer_ref,
 
         -- dimensions
-        cast(description as varchar) as description,
-        cast(country as varchar) as country,
+        cast(description as {{ dbt.type_string() }}) as description,
+        cast(country as {{ dbt.type_string() }}) as country,
 
         -- numerics
         cast(quantity as bigint) as quantity,

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'treatments') }}
+    select * from {{ raw_source('treatments') }}
 
 ),
 
@@ -11,12 +11,12 @@ renamed as (
     select
         -- ids
         file_row_number + 1 as treatment_row_number,
-        cast(campaign_id as varchar) as campaign_id,
-        cast(customer_ref as varchar) as customer_ref,
+        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(customer_ref as {{ dbt.type_string() }}) as customer_ref,
 
         -- dimensions
-        cast(arm as varchar) as arm,
-        cast(channel as varchar) as channel,
+        cast(arm as {{ dbt.type_string() }}) as arm,
+        cast(channel as {{ dbt.type_string() }}) as channel,
 
         -- booleans
         cast(eligible as boolean) as is_eligible,

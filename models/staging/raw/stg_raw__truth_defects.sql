@@ -9,9 +9,9 @@ source as (
 renamed as (
 
     select
-        cast(file as varchar) || ':' || cast(defect as varchar) as defect_id,
-        cast(file as varchar) as input_file,
-        cast(defect as varchar) as defect,
+        cast(file as {{ dbt.type_string() }}) || ':' || cast(defect as {{ dbt.type_string() }}) as defect_id,
+        cast(file as {{ dbt.type_string() }}) as input_file,
+        cast(defect as {{ dbt.type_string() }}) as defect,
         cast(row_count as bigint) as row_count
 
     from source

@@ -9,10 +9,14 @@ source as (
 renamed as (
 
     select
-        md5(cast(customer_ref as varchar) || '|' || coalesce(cast(email as varchar), '')) as customer_record_id,
-        cast(customer_ref as varchar) as customer_ref,
-        cast(email as varchar) as email,
-        cast(true_person_id as varchar) as true_person_id
+        md5(
+            cast(customer_ref as {{ dbt.type_string() }})
+            || '|'
+            || coalesce(cast(email as {{ dbt.type_string() }}), '')
+        ) as customer_record_id,
+        cast(customer_ref as {{ dbt.type_string() }}) as customer_ref,
+        cast(email as {{ dbt.type_string() }}) as email,
+        cast(true_person_id as {{ dbt.type_string() }}) as true_person_id
 
     from source
 

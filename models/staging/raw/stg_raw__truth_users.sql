@@ -10,11 +10,11 @@ renamed as (
 
     select
         -- ids
-        cast(true_person_id as varchar) as true_person_id,
-        cast(account_ref as varchar) as account_ref,
+        cast(true_person_id as {{ dbt.type_string() }}) as true_person_id,
+        cast(account_ref as {{ dbt.type_string() }}) as account_ref,
 
         -- dimensions
-        cast(archetype as varchar) as archetype,
+        cast(archetype as {{ dbt.type_string() }}) as archetype,
 
         -- numerics
         cast(p_control as double) as p_control,

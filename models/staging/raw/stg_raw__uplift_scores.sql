@@ -10,11 +10,13 @@ renamed as (
 
     select
         -- ids
-        cast(customer_ref as varchar) || '|' || coalesce(cast(campaign_id as varchar), '')
-        || '|' || coalesce(cast(arm as varchar), '') as uplift_score_id,
-        cast(customer_ref as varchar) as customer_ref,
-        cast(campaign_id as varchar) as campaign_id,
-        cast(arm as varchar) as arm,
+        cast(customer_ref as {{ dbt.type_string() }})
+        || '|'
+        || coalesce(cast(campaign_id as {{ dbt.type_string() }}), '')
+        || '|' || coalesce(cast(arm as {{ dbt.type_string() }}), '') as uplift_score_id,
+        cast(customer_ref as {{ dbt.type_string() }}) as customer_ref,
+        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(arm as {{ dbt.type_string() }}) as arm,
 
         -- numerics
         cast(predicted_uplift as double) as predicted_uplift,
