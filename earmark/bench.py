@@ -878,7 +878,8 @@ def bench_scale(
     rfm_lineage = lineage(manifest, RFM_MODEL)
 
     # 7. The incremental build: the last day appended, one dbt build on top of the stages' warehouse.
-    progress(f"  scale {scale:g} incremental: {sum(day.rows_appended.values()):,} lines of {day.last_day}")
+    days = ", ".join(sorted(set(day.last_day.values())))
+    progress(f"  scale {scale:g} incremental: {sum(day.rows_appended.values()):,} lines of {days} appended")
     incremental = dataclasses.replace(context, raw_dir=after)
     done = incremental.run("build", log_name="incremental")
     shutil.copy2(context.target / "run_results.json", scale_dir / "run_results_incremental.json")
