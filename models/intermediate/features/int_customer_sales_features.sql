@@ -51,7 +51,6 @@ sales as (
         count(distinct invoice_ref) as frequency,
         count(*) as kept_line_count,
         sum(line_value) as gross_sales,
-        count(distinct stock_code) as distinct_products,
         sum(
             case when invoice_date >= {{ dbt.dateadd('day', -7, 'as_of_date') }} then line_value else 0 end
         ) as spend_last_7_days,
@@ -86,6 +85,8 @@ product_repeats as (
 
     select
         customer_id,
+        -- one row per product the customer bought: counted here, not by a second distinct aggregate
+        count(stock_code) as distinct_products,
         count(*) filter (where invoice_count >= 2) as repeated_products
 
     from invoices_per_product
@@ -149,7 +150,7 @@ joined as (
         cast(coalesce(sales.gross_sales, 0) as double) as gross_sales,
         cast(coalesce(reversals.reversed_value, 0) as double) as reversed_value,
         coalesce(reversals.cancelled_invoices, 0) as cancelled_invoices,
-        coalesce(sales.distinct_products, 0) as distinct_products,
+        coalesce(product_repeats.distinct_products, 0) as distinct_products,
         coalesce(product_repeats.repeated_products, 0) as repeated_products,
         cast(monthly_spend.largest_month_spend as double) as largest_month_spend,
         cast(coalesce(sales.spend_last_7_days, 0) as double) as spend_last_7_days,
