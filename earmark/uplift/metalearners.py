@@ -1,0 +1,455 @@
+"""Cross-fitted meta-learners that stay unbiased when assignment was not random: T, X and DR.
+
+One set of out-of-fold nuisance models serves all three learners (`fit_nuisances`):
+
+- outcome models mu_a(x) = E[Y | X=x, arm a], one per (fold, arm), trained on the rows of arm a outside the
+  fold (the base learner of `make_learner`, calibrated for binary outcomes when asked);
+- an assignment model e_a(x) = P(arm a | X=x) over every arm at once, one per fold: a histogram gradient
+  boosting classifier (multinomial for several arms) whose probabilities are calibrated by isotonic
+  regression on out-of-fold predictions inside the training rows (`fit_outcome_model`'s rule). A logistic
+  assignment model cannot follow a rule like "treat when activity fell", and overshot the demo world's
+  true maximum propensity of 0.75 with 0.99. Propensities are clipped to [clip, 1 - clip] (default
+  `PROPENSITY_CLIP` 0.01, the common 1%/99% trimming) before any inverse weight is taken, so no weight
+  exceeds 100; `Nuisances.clipped_share` says how many rows the clip touched.
+
+Folds come from `keyed_folds`: a seeded hash of a stable key per row (campaign and resolved customer),
+dealt in turn within each stratum (arm, and outcome when binary), so the folds, and every score, are the
+same under any row order of the input.
+
+The learners, for each treatment arm a against the control arm 0 (every estimate out of fold: the row's
+own fold never trained any model that scores it):
+
+- `t_learner`: tau(x) = mu_a(x) - mu_0(x). Biased when the arms' covariate distributions differ: each
+  outcome model extrapolates to the region where the other arm's rows are.
+- `x_learner` (Kunzel et al. 2019): imputed effects D = Y - mu_0(x) on arm-a rows and D = mu_a(x) - Y on
+  control rows, a regression of each on x (tau_1, tau_0), combined as g(x) tau_0(x) + (1 - g(x)) tau_1(x)
+  with g = e_a / (e_a + e_0), the propensity of a among {a, control}.
+- `dr_learner` (Kennedy 2023): the AIPW pseudo-outcome
+  phi_a = mu_a(x) - mu_0(x) + 1[A=a] (Y - mu_a(x)) / e_a(x) - 1[A=0] (Y - mu_0(x)) / e_0(x),
+  whose mean is the doubly robust average effect, regressed on x. The pseudo-outcomes use out-of-fold
+  nuisances; the final regression that scores fold f is trained on the other folds' pseudo-outcomes.
+
+The final-stage regressions use the base learner's continuous family. `phi` is also what the doubly
+robust policy values (earmark.uplift.policy_value) and the average-effect interval are computed from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from earmark.uplift.design import DesignSpec, apply_design, design_spec
+from earmark.uplift.learners import (
+    DEFAULT_LEARNER,
+    ConstantModel,
+    calibration_method,
+    check_outcome_type,
+    fit_outcome_model,
+    outcome_values,
+    predict_outcome,
+    subsample,
+)
+from earmark.uplift.tlearner import DEFAULT_MAX_TRAIN_ROWS, threads
+
+META_LEARNERS: tuple[str, ...] = ("t_learner", "x_learner", "dr_learner")
+BASELINE_LEARNER = "t_learner"
+PROPENSITY_CLIP = 0.01
+
+
+def keyed_folds(keys: np.ndarray, strata: np.ndarray, n_folds: int, random_state: int) -> np.ndarray:
+    """Fold 0..n_folds-1 per row from a stable key: within each stratum (sorted), rows are ordered by
+    md5(seed:key) (the key breaks the rare hash tie) and dealt to the folds in turn, each stratum
+    continuing where the previous one stopped. Fold sizes differ by at most one overall and within every
+    stratum, and a row's fold depends on its key and stratum only, never on its position in the input."""
+    if n_folds < 2:
+        raise ValueError("n_folds must be >= 2")
+    keys = np.asarray(keys).astype(str)
+    strata = np.asarray(strata).astype(str)
+    if len(keys) != len(strata):
+        raise ValueError("keys and strata must have the same length")
+    hashes = np.array([hashlib.md5(f"{random_state}:{k}".encode()).hexdigest() for k in keys], dtype=object)
+    folds = np.empty(len(keys), dtype="int64")
+    start = 0
+    for value in np.unique(strata):
+        rows = np.flatnonzero(strata == value)
+        order = rows[np.lexsort((keys[rows], hashes[rows]))]
+        folds[order] = (start + np.arange(len(rows))) % n_folds
+        start = (start + len(rows)) % n_folds
+    return folds
+
+
+@dataclass
+class Nuisances:
+    """Out-of-fold nuisance estimates of one campaign frame (see the module doc).
+
+    arms: the observed arm per row (text); control_arm, treatment_arms (sorted).
+    y: the outcome (float, NaN when unknown); known: its mask. folds: fold per row.
+    mu: arm -> out-of-fold E[Y | X, arm] per row. propensity: arm -> out-of-fold P(arm | X), clipped.
+    clip: the clip; clipped_share: share of (row, arm) propensities the clip moved.
+    outcome_models: (fold, arm) -> model; propensity_models: fold -> model (arm order: `arms_order`).
+    """
+
+    arms: np.ndarray
+    control_arm: str
+    treatment_arms: list[str]
+    outcome_type: str
+    y: np.ndarray
+    known: np.ndarray
+    folds: np.ndarray
+    n_folds: int
+    X: np.ndarray = field(repr=False)
+    spec: DesignSpec = field(repr=False)
+    mu: dict[str, np.ndarray] = field(repr=False)
+    propensity: dict[str, np.ndarray] = field(repr=False)
+    clip: float
+    clipped_share: float
+    outcome_models: dict[tuple[int, str], BaseEstimator] = field(repr=False)
+    propensity_models: dict[int, BaseEstimator] = field(repr=False)
+    calibration: str
+
+    @property
+    def arms_order(self) -> list[str]:
+        return [self.control_arm, *self.treatment_arms]
+
+
+def _arm_labels(frame: pd.DataFrame, arm_column: str, control_arm: str) -> tuple[np.ndarray, list[str]]:
+    if arm_column not in frame.columns:
+        raise KeyError(f"arm column {arm_column!r} missing from the frame")
+    if frame[arm_column].isna().any():
+        raise ValueError(f"null values in {arm_column!r}: name every arm")
+    arms = frame[arm_column].astype(str).to_numpy(dtype=object)
+    present = sorted(set(arms))
+    if control_arm not in present:
+        raise ValueError(f"no {control_arm!r} rows in {arm_column!r}: uplift needs a control arm")
+    treatment_arms = [a for a in present if a != control_arm]
+    if not treatment_arms:
+        raise ValueError(f"only {control_arm!r} rows in {arm_column!r}: no treatment arm to compare")
+    return arms, treatment_arms
+
+
+def _propensity_model(random_state: int) -> HistGradientBoostingClassifier:
+    # the outcome learner's settings: seeded, no early stopping (it would draw a validation split)
+    return HistGradientBoostingClassifier(
+        max_iter=200,
+        learning_rate=0.05,
+        max_leaf_nodes=15,
+        min_samples_leaf=50,
+        early_stopping=False,
+        random_state=random_state,
+    )
+
+
+def fit_propensity(X: np.ndarray, labels: np.ndarray, n_classes: int, random_state: int) -> BaseEstimator:
+    """P(arm | X) over `n_classes` arms (labels 0..n_classes-1), calibrated (isotonic from 1,000 rows,
+    sigmoid below; 3 folds inside the training rows). A class absent from the rows gets probability 0."""
+    counts = np.bincount(labels, minlength=n_classes)
+    if (counts > 0).sum() < 2:
+        return ConstantModel().fit(X, (labels > 0).astype("float64"))
+    model = _propensity_model(random_state)
+    if counts[counts > 0].min() < 3:
+        return model.fit(X, labels)
+    method = calibration_method(len(labels))
+    return CalibratedClassifierCV(model, method=method, cv=3, ensemble=False).fit(X, labels)
+
+
+def _predict_propensity(model: BaseEstimator, X: np.ndarray, n_classes: int) -> np.ndarray:
+    """Probabilities for classes 0..n_classes-1 (columns for classes the model never saw are 0)."""
+    proba = np.asarray(model.predict_proba(X), dtype="float64")
+    classes = getattr(model, "classes_", np.arange(proba.shape[1]))
+    out = np.zeros((len(X), n_classes))
+    out[:, np.asarray(classes, dtype="int64")] = proba
+    return out
+
+
+def fit_nuisances(
+    frame: pd.DataFrame,
+    *,
+    outcome: str,
+    outcome_type: str,
+    covariates: list[str],
+    keys: np.ndarray,
+    arm_column: str = "arm",
+    control_arm: str = "control",
+    learner: str = DEFAULT_LEARNER,
+    n_folds: int = 5,
+    calibrate: bool = True,
+    clip: float = PROPENSITY_CLIP,
+    random_state: int = 42,
+    max_train_rows: int | None = DEFAULT_MAX_TRAIN_ROWS,
+    n_threads: int | None = 1,
+) -> Nuisances:
+    """Cross-fitted outcome and assignment models for every row of `frame` (see the module doc).
+
+    keys: one stable identifier per row (e.g. 'campaign:customer'); folds are drawn from it. Rows with a
+    null outcome are scored but never trained on. Each model trains on at most `max_train_rows` rows (a
+    seeded sample above that)."""
+    check_outcome_type(outcome_type)
+    if frame.empty:
+        raise ValueError("the frame has no rows")
+    if outcome not in frame.columns:
+        raise KeyError(f"outcome {outcome!r} missing from the frame")
+    if not 0.0 < clip < 0.5:
+        raise ValueError(f"the propensity clip must lie in (0, 0.5), got {clip}")
+    arms, treatment_arms = _arm_labels(frame, arm_column, control_arm)
+    order = [control_arm, *treatment_arms]
+    y = outcome_values(frame[outcome], outcome_type)
+    known = ~np.isnan(y)
+    for arm in order:
+        n_arm = int(((arms == arm) & known).sum())
+        if n_arm < n_folds:
+            raise ValueError(f"arm {arm!r} has {n_arm} rows with a known outcome; at least n_folds={n_folds}")
+    spec = design_spec(frame, covariates)
+    X, _ = apply_design(frame, spec)
+    strata = arms.astype(str)
+    if outcome_type == "binary":
+        strata = np.char.add(np.char.add(strata, "|"), np.where(known, y, -1).astype("int64").astype(str))
+    folds = keyed_folds(keys, strata, n_folds, random_state)
+    position = {arm: a for a, arm in enumerate(order)}
+    labels = np.array([position[a] for a in arms], dtype="int64")
+
+    n = len(frame)
+    mu = {arm: np.full(n, np.nan) for arm in order}
+    raw_propensity = np.full((n, len(order)), np.nan)
+    outcome_models: dict[tuple[int, str], BaseEstimator] = {}
+    propensity_models: dict[int, BaseEstimator] = {}
+    calibrations: set[str] = set()
+    with threads(n_threads):
+        for f in range(n_folds):
+            scored = np.flatnonzero(folds == f)
+            for a, arm in enumerate(order):
+                available = np.flatnonzero((arms == arm) & (folds != f) & known)
+                rows = subsample(available, max_train_rows, [random_state, f, a])
+                model, calibration = fit_outcome_model(
+                    X[rows],
+                    y[rows],
+                    learner=learner,
+                    outcome_type=outcome_type,
+                    calibrate=calibrate,
+                    random_state=random_state,
+                )
+                calibrations.add(calibration)
+                mu[arm][scored] = predict_outcome(model, X[scored], outcome_type)
+                outcome_models[(f, arm)] = model
+            rows = subsample(np.flatnonzero(folds != f), max_train_rows, [random_state, f, len(order)])
+            propensity_models[f] = fit_propensity(X[rows], labels[rows], len(order), random_state)
+            raw_propensity[scored] = _predict_propensity(propensity_models[f], X[scored], len(order))
+    clipped = np.clip(raw_propensity, clip, 1.0 - clip)
+    return Nuisances(
+        arms=arms,
+        control_arm=control_arm,
+        treatment_arms=treatment_arms,
+        outcome_type=outcome_type,
+        y=y,
+        known=known,
+        folds=folds,
+        n_folds=n_folds,
+        X=X,
+        spec=spec,
+        mu=mu,
+        propensity={arm: clipped[:, a] for a, arm in enumerate(order)},
+        clip=clip,
+        clipped_share=float(np.mean(clipped != raw_propensity)),
+        outcome_models=outcome_models,
+        propensity_models=propensity_models,
+        calibration=", ".join(sorted(calibrations)),
+    )
+
+
+def pseudo_outcomes(nu: Nuisances) -> dict[str, np.ndarray]:
+    """AIPW pseudo-outcome phi_a per row for every treatment arm a (NaN where the outcome is unknown):
+    mean(phi_a) is the doubly robust estimate of the average effect of a against control."""
+    y0 = np.where(nu.known, nu.y, 0.0)
+    control = nu.arms == nu.control_arm
+    out = {}
+    for arm in nu.treatment_arms:
+        in_arm = nu.arms == arm
+        phi = (
+            nu.mu[arm]
+            - nu.mu[nu.control_arm]
+            + in_arm * (y0 - nu.mu[arm]) / nu.propensity[arm]
+            - control * (y0 - nu.mu[nu.control_arm]) / nu.propensity[nu.control_arm]
+        )
+        out[arm] = np.where(nu.known, phi, np.nan)
+    return out
+
+
+@dataclass
+class UpliftFit:
+    """The learners fitted on one campaign frame.
+
+    nuisances: the shared out-of-fold nuisance models. phi: arm -> AIPW pseudo-outcome per row.
+    effects: learner -> arm -> out-of-fold predicted effect per row.
+    final_models: (learner, arm, fold, part) -> the final-stage regression (part 'dr', or 'treated' and
+        'control' for the X-learner), kept to score rows outside the frame.
+    """
+
+    nuisances: Nuisances
+    phi: dict[str, np.ndarray]
+    effects: dict[str, dict[str, np.ndarray]]
+    final_models: dict[tuple[str, str, int, str], BaseEstimator] = field(repr=False)
+    learner: str
+    random_state: int
+    max_train_rows: int | None
+
+    @property
+    def learners(self) -> list[str]:
+        return list(self.effects)
+
+
+def _fit_regression(
+    X: np.ndarray, target: np.ndarray, rows: np.ndarray, learner: str, random_state: int
+) -> BaseEstimator:
+    model, _ = fit_outcome_model(
+        X[rows],
+        target[rows],
+        learner=learner,
+        outcome_type="continuous",
+        calibrate=False,
+        random_state=random_state,
+    )
+    return model
+
+
+def fit_uplift(
+    frame: pd.DataFrame,
+    *,
+    outcome: str,
+    outcome_type: str,
+    covariates: list[str],
+    keys: np.ndarray,
+    learners: tuple[str, ...] = META_LEARNERS,
+    arm_column: str = "arm",
+    control_arm: str = "control",
+    learner: str = DEFAULT_LEARNER,
+    n_folds: int = 5,
+    calibrate: bool = True,
+    clip: float = PROPENSITY_CLIP,
+    random_state: int = 42,
+    max_train_rows: int | None = DEFAULT_MAX_TRAIN_ROWS,
+    n_threads: int | None = 1,
+) -> UpliftFit:
+    """Out-of-fold effects of every requested meta-learner (see the module doc). Deterministic, and the
+    same under any row order of `frame` (folds come from `keys`; sample draws from positions, so sort the
+    frame by its keys first, as the dbt models do)."""
+    unknown = [name for name in learners if name not in META_LEARNERS]
+    if unknown:
+        raise ValueError(f"unknown meta-learners {unknown}; expected some of {META_LEARNERS}")
+    nu = fit_nuisances(
+        frame,
+        outcome=outcome,
+        outcome_type=outcome_type,
+        covariates=covariates,
+        keys=keys,
+        arm_column=arm_column,
+        control_arm=control_arm,
+        learner=learner,
+        n_folds=n_folds,
+        calibrate=calibrate,
+        clip=clip,
+        random_state=random_state,
+        max_train_rows=max_train_rows,
+        n_threads=n_threads,
+    )
+    phi = pseudo_outcomes(nu)
+    n = len(frame)
+    effects: dict[str, dict[str, np.ndarray]] = {}
+    final_models: dict[tuple[str, str, int, str], BaseEstimator] = {}
+    control = nu.arms == nu.control_arm
+    with threads(n_threads):
+        if "t_learner" in learners:
+            effects["t_learner"] = {a: nu.mu[a] - nu.mu[nu.control_arm] for a in nu.treatment_arms}
+        if "x_learner" in learners:
+            effects["x_learner"] = {}
+            for j, arm in enumerate(nu.treatment_arms):
+                in_arm = nu.arms == arm
+                imputed = np.where(in_arm, nu.y - nu.mu[nu.control_arm], nu.mu[arm] - nu.y)
+                g = nu.propensity[arm] / (nu.propensity[arm] + nu.propensity[nu.control_arm])
+                tau = np.full(n, np.nan)
+                for f in range(n_folds):
+                    scored = np.flatnonzero(nu.folds == f)
+                    parts = {}
+                    for part, mask in (("treated", in_arm), ("control", control)):
+                        available = np.flatnonzero(mask & (nu.folds != f) & nu.known)
+                        rows = subsample(
+                            available, max_train_rows, [random_state, f, j, 1 + (part == "control")]
+                        )
+                        model = _fit_regression(nu.X, imputed, rows, learner, random_state)
+                        final_models[("x_learner", arm, f, part)] = model
+                        parts[part] = predict_outcome(model, nu.X[scored], "continuous")
+                    tau[scored] = g[scored] * parts["control"] + (1.0 - g[scored]) * parts["treated"]
+                effects["x_learner"][arm] = tau
+        if "dr_learner" in learners:
+            effects["dr_learner"] = {}
+            for j, arm in enumerate(nu.treatment_arms):
+                tau = np.full(n, np.nan)
+                for f in range(n_folds):
+                    scored = np.flatnonzero(nu.folds == f)
+                    available = np.flatnonzero((nu.folds != f) & nu.known)
+                    rows = subsample(available, max_train_rows, [random_state, f, j, 3])
+                    model = _fit_regression(nu.X, phi[arm], rows, learner, random_state)
+                    final_models[("dr_learner", arm, f, "dr")] = model
+                    tau[scored] = predict_outcome(model, nu.X[scored], "continuous")
+                effects["dr_learner"][arm] = tau
+    return UpliftFit(
+        nuisances=nu,
+        phi=phi,
+        effects={name: effects[name] for name in learners},
+        final_models=final_models,
+        learner=learner,
+        random_state=random_state,
+        max_train_rows=max_train_rows,
+    )
+
+
+def score_rows(
+    fit: UpliftFit, frame: pd.DataFrame, meta_learner: str, n_threads: int | None = 1
+) -> dict[str, np.ndarray]:
+    """Predicted effect per treatment arm for rows outside the training frame (today's customers): the mean
+    of the n_folds fold models of `meta_learner`. Needs only the covariate columns. Out of sample for every
+    row that was not trained on; do not use it on the training rows (there it would be in sample)."""
+    nu = fit.nuisances
+    X, _ = apply_design(frame, nu.spec)
+    k = nu.n_folds
+    out: dict[str, np.ndarray] = {}
+    with threads(n_threads):
+        mu = {}
+        if meta_learner in ("t_learner", "x_learner"):
+            for arm in nu.arms_order:
+                mu[arm] = (
+                    sum(predict_outcome(nu.outcome_models[(f, arm)], X, nu.outcome_type) for f in range(k))
+                    / k
+                )
+        if meta_learner == "x_learner":
+            e = sum(_predict_propensity(nu.propensity_models[f], X, len(nu.arms_order)) for f in range(k)) / k
+            e = np.clip(e, nu.clip, 1.0 - nu.clip)
+        for j, arm in enumerate(nu.treatment_arms):
+            if meta_learner == "t_learner":
+                out[arm] = mu[arm] - mu[nu.control_arm]
+            elif meta_learner == "dr_learner":
+                out[arm] = (
+                    sum(
+                        predict_outcome(fit.final_models[("dr_learner", arm, f, "dr")], X, "continuous")
+                        for f in range(k)
+                    )
+                    / k
+                )
+            elif meta_learner == "x_learner":
+                g = e[:, j + 1] / (e[:, j + 1] + e[:, 0])
+                tau = {
+                    part: sum(
+                        predict_outcome(fit.final_models[("x_learner", arm, f, part)], X, "continuous")
+                        for f in range(k)
+                    )
+                    / k
+                    for part in ("treated", "control")
+                }
+                out[arm] = g * tau["control"] + (1.0 - g) * tau["treated"]
+            else:
+                raise ValueError(f"unknown meta-learner {meta_learner!r}")
+    return out
