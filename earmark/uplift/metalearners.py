@@ -44,22 +44,22 @@ from sklearn.base import BaseEstimator
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from earmark.uplift.design import DesignSpec, apply_design, design_spec
+from earmark.uplift.design import DesignSpec, apply_design
 from earmark.uplift.learners import (
     DEFAULT_LEARNER,
     ConstantModel,
     calibration_method,
-    check_outcome_type,
     fit_outcome_model,
-    outcome_values,
     predict_outcome,
     subsample,
 )
-from earmark.uplift.tlearner import DEFAULT_MAX_TRAIN_ROWS, threads
+from earmark.uplift.propensity import PROPENSITY_CLIP as PROPENSITY_BOUNDS
+from earmark.uplift.tlearner import DEFAULT_MAX_TRAIN_ROWS, campaign_arrays, threads
 
 META_LEARNERS: tuple[str, ...] = ("t_learner", "x_learner", "dr_learner")
 BASELINE_LEARNER = "t_learner"
-PROPENSITY_CLIP = 0.01
+# the same trimming as the IPW evaluation's assignment model, as one number: [clip, 1 - clip]
+PROPENSITY_CLIP = PROPENSITY_BOUNDS[0]
 
 
 def keyed_folds(keys: np.ndarray, strata: np.ndarray, n_folds: int, random_state: int) -> np.ndarray:
@@ -118,21 +118,6 @@ class Nuisances:
         return [self.control_arm, *self.treatment_arms]
 
 
-def _arm_labels(frame: pd.DataFrame, arm_column: str, control_arm: str) -> tuple[np.ndarray, list[str]]:
-    if arm_column not in frame.columns:
-        raise KeyError(f"arm column {arm_column!r} missing from the frame")
-    if frame[arm_column].isna().any():
-        raise ValueError(f"null values in {arm_column!r}: name every arm")
-    arms = frame[arm_column].astype(str).to_numpy(dtype=object)
-    present = sorted(set(arms))
-    if control_arm not in present:
-        raise ValueError(f"no {control_arm!r} rows in {arm_column!r}: uplift needs a control arm")
-    treatment_arms = [a for a in present if a != control_arm]
-    if not treatment_arms:
-        raise ValueError(f"only {control_arm!r} rows in {arm_column!r}: no treatment arm to compare")
-    return arms, treatment_arms
-
-
 def _propensity_model(random_state: int) -> HistGradientBoostingClassifier:
     # the outcome learner's settings: seeded, no early stopping (it would draw a validation split)
     return HistGradientBoostingClassifier(
@@ -189,26 +174,18 @@ def fit_nuisances(
     keys: one stable identifier per row (e.g. 'campaign:customer'); folds are drawn from it. Rows with a
     null outcome are scored but never trained on. Each model trains on at most `max_train_rows` rows (a
     seeded sample above that)."""
-    check_outcome_type(outcome_type)
-    if frame.empty:
-        raise ValueError("the frame has no rows")
-    if outcome not in frame.columns:
-        raise KeyError(f"outcome {outcome!r} missing from the frame")
     if not 0.0 < clip < 0.5:
         raise ValueError(f"the propensity clip must lie in (0, 0.5), got {clip}")
-    arms, treatment_arms = _arm_labels(frame, arm_column, control_arm)
+    arms, treatment_arms, y, known, spec, X, strata = campaign_arrays(
+        frame,
+        arm_column=arm_column,
+        control_arm=control_arm,
+        outcome=outcome,
+        outcome_type=outcome_type,
+        covariates=covariates,
+        n_folds=n_folds,
+    )
     order = [control_arm, *treatment_arms]
-    y = outcome_values(frame[outcome], outcome_type)
-    known = ~np.isnan(y)
-    for arm in order:
-        n_arm = int(((arms == arm) & known).sum())
-        if n_arm < n_folds:
-            raise ValueError(f"arm {arm!r} has {n_arm} rows with a known outcome; at least n_folds={n_folds}")
-    spec = design_spec(frame, covariates)
-    X, _ = apply_design(frame, spec)
-    strata = arms.astype(str)
-    if outcome_type == "binary":
-        strata = np.char.add(np.char.add(strata, "|"), np.where(known, y, -1).astype("int64").astype(str))
     folds = keyed_folds(keys, strata, n_folds, random_state)
     position = {arm: a for a, arm in enumerate(order)}
     labels = np.array([position[a] for a in arms], dtype="int64")

@@ -24,9 +24,9 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from earmark.uplift.evaluation import CI_LEVEL, percentile_interval
 from earmark.uplift.metalearners import BASELINE_LEARNER
 
-CI_LEVEL = 0.95
 # Effect groups hold at least this many rows with a known outcome, at most MAX_EFFECT_GROUPS of them.
 MIN_GROUP_ROWS = 500
 MAX_EFFECT_GROUPS = 10
@@ -88,8 +88,7 @@ def bootstrap_total(
     draws = np.stack(
         [per_cluster[rng.integers(0, len(codes), len(codes))].sum(axis=0) for _ in range(n_boot)]
     )
-    alpha = (1.0 - level) / 2.0
-    low, high = np.quantile(draws, [alpha, 1.0 - alpha], axis=0)
+    low, high = percentile_interval(draws, level)
     return total, low, high
 
 

@@ -111,11 +111,44 @@ def _arm_values(frame: pd.DataFrame, arm_column: str, control_arm: str) -> tuple
     values = arms.astype(str).to_numpy(dtype=object)
     present = sorted(set(values))
     if control_arm not in present:
-        raise ValueError(f"no {control_arm!r} rows in {arm_column!r}: a T-learner needs a control arm")
+        raise ValueError(f"no {control_arm!r} rows in {arm_column!r}: uplift needs a control arm")
     treatment_arms = [a for a in present if a != control_arm]
     if not treatment_arms:
         raise ValueError(f"only {control_arm!r} rows in {arm_column!r}: no treatment arm to compare")
     return values, treatment_arms
+
+
+def campaign_arrays(
+    frame: pd.DataFrame,
+    *,
+    arm_column: str,
+    control_arm: str,
+    outcome: str,
+    outcome_type: str,
+    covariates: list[str],
+    n_folds: int,
+) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray, DesignSpec, np.ndarray, np.ndarray]:
+    """What every cross-fitted uplift learner starts from, after checking the frame: arms (text per row),
+    treatment_arms (sorted), y (float, NaN when unknown), known (its mask), the design spec and matrix, and
+    the fold strata (arm, and outcome when binary). Every arm needs at least n_folds known outcomes."""
+    check_outcome_type(outcome_type)
+    if frame.empty:
+        raise ValueError("the frame has no rows")
+    if outcome not in frame.columns:
+        raise KeyError(f"outcome {outcome!r} missing from the frame")
+    arms, treatment_arms = _arm_values(frame, arm_column, control_arm)
+    y = outcome_values(frame[outcome], outcome_type)
+    known = ~np.isnan(y)
+    for arm in [control_arm, *treatment_arms]:
+        n_arm = int(((arms == arm) & known).sum())
+        if n_arm < n_folds:
+            raise ValueError(f"arm {arm!r} has {n_arm} rows with a known outcome; at least n_folds={n_folds}")
+    spec = design_spec(frame, covariates)
+    X, _ = apply_design(frame, spec)
+    strata = arms.astype(str)
+    if outcome_type == "binary":
+        strata = np.char.add(np.char.add(strata, "|"), np.where(known, y, -1).astype("int64").astype(str))
+    return arms, treatment_arms, y, known, spec, X, strata
 
 
 def best_arm_columns(
@@ -162,25 +195,16 @@ def fit_t_learner(
         limit.
     Deterministic: the same frame and parameters give identical scores.
     """
-    check_outcome_type(outcome_type)
-    if frame.empty:
-        raise ValueError("the frame has no rows")
-    if outcome not in frame.columns:
-        raise KeyError(f"outcome {outcome!r} missing from the frame")
-    arms, treatment_arms = _arm_values(frame, arm_column, control_arm)
+    arms, treatment_arms, y, known, spec, X, strata = campaign_arrays(
+        frame,
+        arm_column=arm_column,
+        control_arm=control_arm,
+        outcome=outcome,
+        outcome_type=outcome_type,
+        covariates=covariates,
+        n_folds=n_folds,
+    )
     all_arms = [control_arm, *treatment_arms]
-    y = outcome_values(frame[outcome], outcome_type)
-    known = ~np.isnan(y)
-    for arm in all_arms:
-        n_arm = int(((arms == arm) & known).sum())
-        if n_arm < n_folds:
-            raise ValueError(f"arm {arm!r} has {n_arm} rows with a known outcome; at least n_folds={n_folds}")
-
-    spec = design_spec(frame, covariates)
-    X, _ = apply_design(frame, spec)
-    strata = arms.astype(str)
-    if outcome_type == "binary":
-        strata = np.char.add(np.char.add(strata, "|"), np.where(known, y, -1).astype("int64").astype(str))
     folds = assign_folds(strata, n_folds, random_state)
 
     n = len(frame)
