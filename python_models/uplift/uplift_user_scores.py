@@ -1,18 +1,18 @@
-"""Out-of-sample uplift per campaign assignment and arm (cross-fitted T-learner), the propensity
-baseline, and the treatment propensity used to reweight biased assignment."""
+"""Out-of-fold uplift per campaign assignment and arm from every meta-learner (T, X and DR, one set of
+cross-fitted nuisance models: earmark.uplift.fit_uplift), the AIPW pseudo-outcome the doubly robust
+evidence is computed from, the calibrated assignment propensities and the propensity baseline.
+
+No cost or value enters here: which learner the policy uses, and what acting is worth, are decided
+downstream (uplift_learner_selection, the policy models), so a change of a cost var never refits."""
 
 import numpy as np
 import pandas as pd
 
 from earmark.model_cache import cached_frame
 from earmark.segmentation.dbt_glue import empty_frame, read_parameters, used_parameters
-from earmark.uplift import (
-    best_arm_net_of_cost,
-    conversion_propensity,
-    fit_t_learner,
-    treatment_propensity,
-)
-from earmark.uplift_glue import covariates, policy_campaign
+from earmark.uplift import conversion_propensity
+from earmark.uplift.metalearners import META_LEARNERS, fit_uplift
+from earmark.uplift_glue import assignment_keys, covariates, policy_campaign
 
 COLUMNS = {
     "user_arm_score_id": "str",
@@ -22,15 +22,15 @@ COLUMNS = {
     "scored_arm": "str",
     "is_control_arm": "bool",
     "predicted_outcome": "float64",
-    "uplift": "float64",
+    **{f"uplift_{name}": "float64" for name in META_LEARNERS},
+    "pseudo_outcome": "float64",
     "fold": "int64",
-    "best_arm": "str",
-    "best_arm_net_of_cost": "str",
-    "best_net_value": "float64",
     "observed_arm": "str",
     "observed_outcome": "float64",
     "conversion_propensity": "float64",
+    "arm_propensity": "float64",
     "treatment_propensity": "float64",
+    "propensity_clip": "float64",
 }
 
 USED_PARAMETERS = (
@@ -41,9 +41,8 @@ USED_PARAMETERS = (
     "uplift_learner",
     "uplift_folds",
     "uplift_calibrate",
+    "uplift_propensity_clip",
     "uplift_seed",
-    "value_per_conversion",
-    "cost_per_automated_user",
 )
 
 
@@ -66,66 +65,60 @@ def user_scores(training: pd.DataFrame, params: dict) -> pd.DataFrame:
     if rows.empty or rows["arm"].nunique() < 2:
         # no campaign, or no contrast between arms: uplift is not estimable on this input
         return empty_frame(COLUMNS)
+    keys = assignment_keys(rows)
+    # the fit draws its training samples by position: order the rows by their stable key first
+    order = np.argsort(keys, kind="mergesort")
+    rows, keys = rows.iloc[order].reset_index(drop=True), keys[order]
     covs = covariates(rows, params)
     outcome, outcome_type = params["uplift_outcome"], params["uplift_outcome_type"]
     seed, folds = int(params["uplift_seed"]), int(params["uplift_folds"])
 
-    result = fit_t_learner(
+    fit = fit_uplift(
         rows,
         outcome=outcome,
         outcome_type=outcome_type,
         covariates=covs,
+        keys=keys,
         learner=params["uplift_learner"],
         n_folds=folds,
         calibrate=bool(params["uplift_calibrate"]),
+        clip=float(params["uplift_propensity_clip"]),
         random_state=seed,
     )
-    scores = result.scores
-    costs = {arm: float(params["cost_per_automated_user"]) for arm in result.treatment_arms}
-    net = best_arm_net_of_cost(scores, float(params["value_per_conversion"]), costs, result.control_arm)
-    propensity = (
+    nu = fit.nuisances
+    baseline = (
         conversion_propensity(rows, outcome, covs, n_folds=folds, random_state=seed)
         if outcome_type == "binary"
         else pd.Series(float("nan"), index=rows.index)
     )
-    # P(treated | X) of any treatment, and per treatment arm against control (NaN for other arms' rows):
-    # each arm is validated against control with its own inverse-propensity weights
-    assignment = {
-        result.control_arm: treatment_propensity(rows, covariates=covs, n_folds=folds, random_state=seed)
-    }
-    for arm in result.treatment_arms:
-        # with a single treatment arm every row is that arm or control: the same model as above
-        assignment[arm] = (
-            assignment[result.control_arm]
-            if len(result.treatment_arms) == 1
-            else treatment_propensity(
-                rows, covariates=covs, n_folds=folds, random_state=seed, treated_arm=arm
-            )
-        )
-    observed = rows[outcome].astype("Float64").to_numpy("float64", na_value=np.nan)
-
+    control = nu.propensity[nu.control_arm]
     frames = []
-    for arm in [result.control_arm, *result.treatment_arms]:
-        frames.append(
-            pd.DataFrame(
-                {
-                    "user_arm_score_id": rows["treatment_row_number"].astype(str) + ":" + arm,
-                    "treatment_row_number": rows["treatment_row_number"],
-                    "campaign_id": rows["campaign_id"],
-                    "customer_id": rows["customer_id"],
-                    "scored_arm": arm,
-                    "is_control_arm": arm == result.control_arm,
-                    "predicted_outcome": scores[f"mu_{arm}"],
-                    "uplift": None if arm == result.control_arm else scores[f"uplift_{arm}"],
-                    "fold": scores["fold"],
-                    "best_arm": scores["best_arm"],
-                    "best_arm_net_of_cost": net["best_arm_net"],
-                    "best_net_value": net["best_net_value"],
-                    "observed_arm": rows["arm"],
-                    "observed_outcome": observed,
-                    "conversion_propensity": propensity,
-                    "treatment_propensity": assignment[arm],
-                }
-            )
+    for arm in nu.arms_order:
+        is_control = arm == nu.control_arm
+        frame = pd.DataFrame(
+            {
+                "user_arm_score_id": rows["treatment_row_number"].astype(str) + ":" + arm,
+                "treatment_row_number": rows["treatment_row_number"],
+                "campaign_id": rows["campaign_id"],
+                "customer_id": rows["customer_id"],
+                "scored_arm": arm,
+                "is_control_arm": is_control,
+                "predicted_outcome": nu.mu[arm],
+            }
         )
-    return pd.concat(frames, ignore_index=True)
+        for name in META_LEARNERS:
+            frame[f"uplift_{name}"] = np.nan if is_control else fit.effects[name][arm]
+        frame["pseudo_outcome"] = np.nan if is_control else fit.phi[arm]
+        frame["fold"] = nu.folds
+        frame["observed_arm"] = nu.arms
+        frame["observed_outcome"] = nu.y
+        frame["conversion_propensity"] = baseline.to_numpy("float64")
+        frame["arm_propensity"] = nu.propensity[arm]
+        # what the IPW validation reweights by: P(this arm | X, this arm or control) for a treatment arm,
+        # P(any treatment | X) on the control arm's rows
+        frame["treatment_propensity"] = (
+            1.0 - control if is_control else nu.propensity[arm] / (nu.propensity[arm] + control)
+        )
+        frame["propensity_clip"] = nu.clip
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)[list(COLUMNS)]

@@ -31,10 +31,22 @@ COLUMNS = {
 }
 
 
+SCORE_COLUMNS = (
+    "treatment_row_number",
+    "scored_arm",
+    "is_control_arm",
+    "observed_arm",
+    "observed_outcome",
+    "uplift",
+    "treatment_propensity",
+)
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
     parameters = used_parameters(dbt.ref("int_run_parameters").df(), ("uplift_bootstrap", "uplift_seed"))
-    scores = dbt.ref("uplift_user_scores").df()
+    # only what the validation reads, so a cost change (best_net_value) does not redo the bootstrap
+    scores = dbt.ref("int_user_arm_uplift").df()[list(SCORE_COLUMNS)]
     # the bootstrap is reused while the scores and parameters are unchanged (earmark.model_cache)
     return cached_frame(
         dbt.config.get("python_model_cache_dir"),

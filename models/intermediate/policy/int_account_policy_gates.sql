@@ -1,6 +1,6 @@
 -- The account policy: every account passes the gates in this order and gets exactly one action.
 --   1 no_scores        no scored user: nothing to decide on (no_action)
---   2 admin_veto       any admin's predicted uplift < sleeping_dog_threshold (do_not_disturb)
+--   2 admin_veto       an admin is a predicted sleeping dog (int_user_uplift_scores) (do_not_disturb)
 --   3 toxic_users      sleeping-dog share > toxic_user_share (cs_health_check: customer success first)
 --   4 unprofitable     expected value does not cover the automated cost (no_action)
 --   5 too_small        fewer scored users than min_account_users (no_action)
@@ -22,7 +22,7 @@ flagged as (
     select
         *,
         scored_users = 0 as is_no_scores,
-        coalesce(min_admin_uplift < {{ var('sleeping_dog_threshold') }}, false) as is_admin_veto,
+        sleeping_dog_admins > 0 as is_admin_veto,
         coalesce(sleeping_dog_share > {{ var('toxic_user_share') }}, false) as is_toxic_users,
         expected_value - automated_cost <= 0 as is_unprofitable,
         scored_users < {{ var('min_account_users') }} as is_too_small,

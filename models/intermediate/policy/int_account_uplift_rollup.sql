@@ -33,6 +33,7 @@ scored as (
         count(*) as scored_users,
         count(*) filter (where is_admin) as scored_admins,
         min(predicted_uplift) filter (where is_admin) as min_admin_uplift,
+        count(*) filter (where is_admin and is_predicted_sleeping_dog) as sleeping_dog_admins,
         count(*) filter (where is_predicted_sleeping_dog) as predicted_sleeping_dogs,
         -- fixed-point sum, so the total does not depend on the order rows are added in
         cast(sum(cast(predicted_uplift as decimal(18, 10))) as double) as sum_predicted_uplift
@@ -51,6 +52,7 @@ rolled_up as (
         coalesce(scored.scored_users, 0) as scored_users,
         coalesce(scored.scored_admins, 0) as scored_admins,
         scored.min_admin_uplift,
+        coalesce(scored.sleeping_dog_admins, 0) as sleeping_dog_admins,
         coalesce(scored.predicted_sleeping_dogs, 0) as predicted_sleeping_dogs,
         coalesce(scored.predicted_sleeping_dogs, 0) / nullif(scored.scored_users, 0) as sleeping_dog_share,
         coalesce(scored.sum_predicted_uplift, 0) as sum_predicted_uplift,

@@ -1,5 +1,8 @@
 -- One predicted uplift per resolved customer for the policy campaign, from Earmark's own model or, with
--- var uplift_score_source = 'external', from the uplift_scores input (bring your own scores).
+-- var uplift_score_source = 'external', from the uplift_scores input (bring your own scores). A user is a
+-- predicted sleeping dog when the evidence says a nudge hurts them: with the model, the upper bound of
+-- the DR interval of their effect group is below zero; external scores carry no interval, so there it is
+-- a predicted uplift below var sleeping_dog_threshold.
 with
 
 {% if var('uplift_score_source') == 'external' %}
@@ -30,6 +33,7 @@ with
         select
             current_owners.customer_id,
             max(external_scores.predicted_uplift) as predicted_uplift,
+            max(external_scores.predicted_uplift) < {{ var('sleeping_dog_threshold') }} as is_predicted_sleeping_dog,
             'external' as score_source
 
         from external_scores
@@ -48,6 +52,7 @@ with
         select
             customer_id,
             predicted_uplift,
+            coalesce(uplift_upper_bound < 0, false) as is_predicted_sleeping_dog,
             'model' as score_source
 
         from {{ ref('int_customer_model_uplift') }}
@@ -70,7 +75,7 @@ final as (
         coalesce(customers.account_ref, 'solo:' || scores.customer_id) as account_id,
         coalesce(customers.is_admin, false) as is_admin,
         scores.predicted_uplift,
-        scores.predicted_uplift < {{ var('sleeping_dog_threshold') }} as is_predicted_sleeping_dog,
+        scores.is_predicted_sleeping_dog,
         scores.score_source
 
     from scores

@@ -1,10 +1,11 @@
 -- One predicted uplift per customer from Earmark's model for the policy: the best treatment arm's uplift
--- (negative when every arm would hurt), averaged over a customer's assignments in the campaign.
+-- (negative when every arm would hurt) from the chosen learner, averaged over a customer's assignments,
+-- and the upper bound of the DR interval of the effect group it falls in (below zero: evidence of harm).
 with
 
 scores as (
 
-    select * from {{ ref('uplift_user_scores') }}
+    select * from {{ ref('int_user_arm_uplift') }}
     where not is_control_arm
 
 ),
@@ -14,7 +15,9 @@ best_per_assignment as (
     select
         treatment_row_number,
         customer_id,
-        max(uplift) as best_uplift
+        max(uplift) as best_uplift,
+        -- every arm is evidently harmful only when even the most favourable arm's bound is below zero
+        max(uplift_upper_bound) as best_upper_bound
 
     from scores
     group by treatment_row_number, customer_id
@@ -23,7 +26,8 @@ best_per_assignment as (
 
 select
     customer_id,
-    avg(best_uplift) as predicted_uplift
+    avg(best_uplift) as predicted_uplift,
+    max(best_upper_bound) as uplift_upper_bound
 
 from best_per_assignment
 where customer_id is not null

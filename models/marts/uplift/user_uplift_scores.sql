@@ -1,5 +1,6 @@
--- Per campaign assignment and arm: predicted outcome under the arm, uplift against control, the best arm
--- net of its cost, the fold that scored it (out of sample), and the propensity baseline's score.
+-- Per campaign assignment and arm: predicted outcome under the arm, every learner's uplift against
+-- control and the chosen one's, its effect group's DR upper bound, the best arm net of its cost, the fold
+-- that scored it (out of sample), the AIPW pseudo-outcome, the propensities and the propensity baseline.
 select
     -- ids
     user_arm_score_id,
@@ -11,16 +12,25 @@ select
     -- scores
     predicted_outcome,
     uplift,
+    chosen_learner,
+    uplift_t_learner,
+    uplift_x_learner,
+    uplift_dr_learner,
+    effect_group,
+    uplift_upper_bound,
     fold,
     best_arm,
     best_arm_net_of_cost,
     best_net_value,
     conversion_propensity,
     treatment_propensity,
+    arm_propensity,
+    propensity_clip,
+    pseudo_outcome,
 
     -- what happened
     observed_arm,
     observed_outcome,
     is_control_arm
 
-from {{ ref('uplift_user_scores') }}
+from {{ ref('int_user_arm_uplift') }}

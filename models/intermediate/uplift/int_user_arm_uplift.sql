@@ -1,0 +1,91 @@
+-- Per campaign assignment and arm: the uplift of the learner the build chose (uplift_learner_comparison),
+-- the effect group the prediction falls in with the upper bound of that group's DR interval, and the
+-- best arm net of its cost. Costs apply here, downstream of the fit, so changing one never refits.
+with
+
+scores as (
+
+    select * from {{ ref('uplift_user_scores') }}
+
+),
+
+chosen as (
+
+    select distinct learner from {{ ref('uplift_learner_comparison') }}
+    where is_chosen
+
+),
+
+groups as (
+
+    select * from {{ ref('uplift_effect_groups') }}
+    where learner in (select chosen.learner from chosen)
+
+),
+
+with_uplift as (
+
+    select
+        scores.*,
+        (select chosen.learner from chosen) as chosen_learner,
+        case (select chosen.learner from chosen)
+            {% for learner in ['t_learner', 'x_learner', 'dr_learner'] %}
+                when '{{ learner }}' then scores.uplift_{{ learner }}
+            {% endfor %}
+        end as uplift
+
+    from scores
+
+),
+
+grouped as (
+
+    select
+        with_uplift.*,
+        groups.effect_group,
+        groups.dr_ci_high as uplift_upper_bound
+
+    from with_uplift
+    left join groups
+        on
+            with_uplift.scored_arm = groups.arm
+            and with_uplift.uplift >= groups.group_lower
+            and with_uplift.uplift < groups.group_upper
+
+),
+
+net as (
+
+    select
+        *,
+        {{ var('value_per_conversion') }} * uplift - {{ var('cost_per_automated_user') }} as net_value
+
+    from grouped
+
+),
+
+best as (
+
+    -- per assignment the treatment arm with the highest uplift and the one with the highest net value
+    -- (ties: first arm by name), and the control arm's name for when neither is positive
+    select
+        treatment_row_number,
+        first(scored_arm order by uplift desc, scored_arm asc) filter (where not is_control_arm) as top_arm,
+        max(uplift) filter (where not is_control_arm) as top_uplift,
+        first(scored_arm order by net_value desc, scored_arm asc) filter (where not is_control_arm) as top_net_arm,
+        max(net_value) filter (where not is_control_arm) as top_net_value,
+        max(scored_arm) filter (where is_control_arm) as control_arm
+
+    from net
+    group by treatment_row_number
+
+)
+
+select
+    net.* exclude (net.net_value),
+    case when best.top_uplift > 0 then best.top_arm else best.control_arm end as best_arm,
+    case when best.top_net_value > 0 then best.top_net_arm else best.control_arm end as best_arm_net_of_cost,
+    greatest(best.top_net_value, 0) as best_net_value
+
+from net
+inner join best on net.treatment_row_number = best.treatment_row_number

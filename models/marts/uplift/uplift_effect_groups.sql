@@ -1,0 +1,18 @@
+-- Sorted group average effects per meta-learner and treatment arm: assignments in quantile groups of
+-- their predicted effect, and per group the doubly robust mean effect with its interval. A group whose
+-- upper bound is below zero is one where the evidence, not a point estimate, says the treatment hurts.
+select
+    selection_row_id as effect_group_id,
+    learner,
+    arm,
+    effect_group,
+    rows as assignments,
+    group_lower,
+    group_upper,
+    mean_predicted_effect,
+    dr_average_effect,
+    dr_ci_low,
+    dr_ci_high
+
+from {{ ref('uplift_learner_selection') }}
+where section = 'effect_group'

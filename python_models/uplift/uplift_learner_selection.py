@@ -1,0 +1,24 @@
+"""Which learner the policy uses, and why: every learner's doubly robust policy value, its gain over the
+T-learner baseline and the consistency of its mean prediction with the DR average effect; and the sorted
+effect groups each learner's predictions fall in (earmark.uplift_glue.learner_selection). Read through
+the marts uplift_learner_comparison and uplift_effect_groups. Costs enter here, not in the fit."""
+
+from earmark.segmentation.dbt_glue import read_parameters, used_parameters
+from earmark.uplift_glue import learner_selection
+
+USED_PARAMETERS = (
+    "value_per_conversion",
+    "cost_per_automated_user",
+    "uplift_meta_learner",
+    "uplift_bootstrap",
+    "uplift_seed",
+)
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    params = read_parameters(used_parameters(dbt.ref("int_run_parameters").df(), USED_PARAMETERS))
+    scores = dbt.ref("uplift_user_scores").df()
+    customers = dbt.ref("int_customer_features").df()
+    account_of = customers.set_index("customer_id")["account_ref"].dropna().astype(str)
+    return learner_selection(scores, account_of, params)
