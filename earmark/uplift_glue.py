@@ -54,7 +54,7 @@ def assignment_keys(rows: pd.DataFrame) -> np.ndarray:
     parts = [
         rows["campaign_id"].astype("string"),
         customer,
-        rows["treated_at"].astype("string").fillna(""),
+        pd.to_datetime(rows["treated_at"]).dt.strftime("%Y-%m-%dT%H:%M:%S").fillna(""),
         rows["arm"].astype("string"),
     ]
     return pd.concat(parts, axis=1).agg("|".join, axis=1).to_numpy(dtype=str)
@@ -213,3 +213,23 @@ def policy_values(
             }
         )
     return pd.DataFrame(rows).astype(POLICY_VALUE_COLUMNS)
+
+
+def check_outcome(rows: pd.DataFrame, params: dict[str, Any]) -> None:
+    """Stop the build with a clear message when var uplift_outcome names no column of the training set or a
+    column with no value on the policy campaign: a model fitted to nothing would silently send every
+    customer to no_action."""
+    outcome = params["uplift_outcome"]
+    campaigns = ", ".join(sorted(rows["campaign_id"].astype(str).unique()))
+    if outcome not in rows.columns:
+        candidates = ", ".join(c for c in ("is_converted", "revenue", "is_churned") if c in rows.columns)
+        raise ValueError(
+            f"var uplift_outcome = {outcome!r} is not a column of int_campaign_training_set "
+            f"(outcomes: {candidates}); set it to one of them"
+        )
+    if rows[outcome].notna().sum() == 0:
+        raise ValueError(
+            f"var uplift_outcome = {outcome!r} is null on every row of campaign {campaigns} "
+            "(outcomes.parquet gives it no value): set uplift_outcome (and uplift_outcome_type) to an "
+            "outcome the input carries, e.g. revenue with uplift_outcome_type continuous"
+        )

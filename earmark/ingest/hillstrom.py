@@ -8,8 +8,9 @@ account or date, so each row, in file order, becomes:
 - one `customers` record: customer_ref 'H00001', 'H00002', ... (row position, zero-padded to five
   digits), the contract columns the source lacks null, and the eight covariates as attribute columns
   recency (int64, months since last purchase), history_segment (string), history (double, dollars
-  spent last year), mens, womens, newbie (int64, 0/1), zip_code and channel (string); values unchanged
-  (the source spells 'Surburban');
+  spent last year), mens, womens, newbie (int64, 0/1), zip_code and purchase_channel (string, the
+  source's `channel`: renamed because `channel` is the treatment's delivery channel in the contract);
+  values unchanged (the source spells 'Surburban');
 - one `treatments` row of campaign 'hillstrom_email_2008': eligible true, treated unless the segment
   is 'No E-Mail', arm 'mens_email' / 'womens_email' / 'control', channel 'email' when treated (null
   otherwise), treated_at 2008-03-01 00:00. That date is nominal: the data set gives none, only "2008";
@@ -50,7 +51,7 @@ ATTRIBUTES: dict[str, tuple[str, pa.DataType]] = {
     "womens": ("womens", pa.int64()),
     "zip_code": ("zip_code", pa.string()),
     "newbie": ("newbie", pa.int64()),
-    "channel": ("channel", pa.string()),
+    "channel": ("purchase_channel", pa.string()),
 }
 ARM_COLUMN = "segment"
 VISIT_COLUMN, CONVERSION_COLUMN, SPEND_COLUMN = "visit", "conversion", "spend"

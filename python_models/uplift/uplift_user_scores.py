@@ -12,7 +12,7 @@ from earmark.model_cache import cached_frame
 from earmark.segmentation.dbt_glue import empty_frame, read_parameters, used_parameters
 from earmark.uplift import conversion_propensity
 from earmark.uplift.metalearners import META_LEARNERS, fit_uplift
-from earmark.uplift_glue import assignment_keys, covariates, policy_campaign
+from earmark.uplift_glue import assignment_keys, check_outcome, covariates, policy_campaign
 
 COLUMNS = {
     "user_arm_score_id": "str",
@@ -65,6 +65,7 @@ def user_scores(training: pd.DataFrame, params: dict) -> pd.DataFrame:
     if rows.empty or rows["arm"].nunique() < 2:
         # no campaign, or no contrast between arms: uplift is not estimable on this input
         return empty_frame(COLUMNS)
+    check_outcome(rows, params)
     keys = assignment_keys(rows)
     # the fit draws its training samples by position: order the rows by their stable key first
     order = np.argsort(keys, kind="mergesort")

@@ -56,7 +56,7 @@ def test_small_file_becomes_the_contract(tmp_path):
         "womens",
         "zip_code",
         "newbie",
-        "channel",
+        "purchase_channel",
     ]
     assert customers.column("customer_ref").to_pylist() == ["H00001", "H00002", "H00003"]
     assert customers.to_pylist()[2] == {
@@ -74,7 +74,7 @@ def test_small_file_becomes_the_contract(tmp_path):
         "womens": 0,
         "zip_code": "Rural",
         "newbie": 1,
-        "channel": "Web",
+        "purchase_channel": "Web",
     }
 
     treatments = pq.read_table(raw / "treatments.parquet")
@@ -190,4 +190,4 @@ def test_real_file(datasets_dir, tmp_path):
     refs = customers.column("customer_ref").to_pylist()
     assert refs[0] == "H00001" and refs[-1] == "H64000" and len(set(refs)) == 64_000
     assert set(customers.column("zip_code").to_pylist()) == {"Surburban", "Rural", "Urban"}
-    assert set(customers.column("channel").to_pylist()) == {"Phone", "Web", "Multichannel"}
+    assert set(customers.column("purchase_channel").to_pylist()) == {"Phone", "Web", "Multichannel"}

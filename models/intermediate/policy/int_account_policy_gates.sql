@@ -3,7 +3,8 @@
 --   2 admin_veto       an admin is a predicted sleeping dog (int_user_uplift_scores) (do_not_disturb)
 --   3 toxic_users      sleeping-dog share > toxic_user_share (cs_health_check: customer success first)
 --   4 unprofitable     expected value does not cover the automated cost (no_action)
---   5 too_small        fewer scored users than min_account_users (no_action)
+--   5 too_small        an account (not a customer without one) with fewer scored users than
+--                      min_account_users (no_action)
 --   6 holdout          a seeded random holdout_share of the accounts still eligible (holdout)
 --   7 channel          value covers human outreach -> candidate for human_outreach, else automated_nudge
 --   8 capacity         human_capacity candidates with the highest net value get human_outreach; the rest
@@ -25,7 +26,8 @@ flagged as (
         sleeping_dog_admins > 0 as is_admin_veto,
         coalesce(sleeping_dog_share > {{ var('toxic_user_share') }}, false) as is_toxic_users,
         expected_value - automated_cost <= 0 as is_unprofitable,
-        scored_users < {{ var('min_account_users') }} as is_too_small,
+        -- a customer without an account (consumer data) is its own account: the size gate is for accounts
+        account_ref is not null and scored_users < {{ var('min_account_users') }} as is_too_small,
         -- deterministic pseudo-random draw per account, from the account id and the seed
         {{ hash_fraction("account_id || ':' || '" ~ var('policy_seed') ~ "'") }} < {{ var('holdout_share') }}
             as is_holdout_draw,

@@ -58,7 +58,8 @@ rolled_up as (
         coalesce(scored.sum_predicted_uplift, 0) as sum_predicted_uplift,
         -- expected incremental conversions x value, and the cost of each channel
         {{ var('value_per_conversion') }} * coalesce(scored.sum_predicted_uplift, 0) as expected_value,
-        {{ var('cost_per_automated_user') }} * coalesce(scored.scored_users, 0) as automated_cost,
+        -- costs as double: a cost var of any precision (0.15, 1, 2.125) gives the same column type
+        cast({{ var('cost_per_automated_user') }} as double) * coalesce(scored.scored_users, 0) as automated_cost,
         {% if var('cost_per_human_account') is not none %}
             cast({{ var('cost_per_human_account') }} as double)
         {% else %}

@@ -165,7 +165,10 @@ final as (
         activity_before.pre_last_active_date,
 
         -- attributes of the customers input
-        {{ customer_attribute_columns('customers') }}
+        {{ customer_attribute_columns('customers', reserved=[
+            'treatment_row_number', 'campaign_id', 'arm', 'is_treated', 'is_eligible', 'channel',
+            'treated_at', 'is_converted', 'revenue', 'is_churned', 'pre_*'
+        ]) }}
 
     from assignments
     left join outcome_per_assignment

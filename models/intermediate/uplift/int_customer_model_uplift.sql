@@ -1,12 +1,34 @@
 -- One predicted uplift per customer from Earmark's model for the policy: the best treatment arm's uplift
 -- (negative when every arm would hurt) from the chosen learner, averaged over a customer's assignments,
 -- and the upper bound of the DR interval of the effect group it falls in (below zero: evidence of harm).
+-- An arm whose uplift does not validate (int_uplift_arm_verdict) is not differentiated on: every customer
+-- gets its DR average effect, and its interval's upper bound.
 with
 
 scores as (
 
     select * from {{ ref('int_user_arm_uplift') }}
     where not is_control_arm
+
+),
+
+verdicts as (
+
+    select * from {{ ref('int_uplift_arm_verdict') }}
+
+),
+
+policy_scores as (
+
+    select
+        scores.treatment_row_number,
+        scores.customer_id,
+        case when verdicts.is_validated then scores.uplift else verdicts.dr_average_effect end as uplift,
+        case when verdicts.is_validated then scores.uplift_upper_bound else verdicts.dr_ci_high end
+            as uplift_upper_bound
+
+    from scores
+    inner join verdicts on scores.scored_arm = verdicts.arm
 
 ),
 
@@ -19,7 +41,7 @@ best_per_assignment as (
         -- every arm is evidently harmful only when even the most favourable arm's bound is below zero
         max(uplift_upper_bound) as best_upper_bound
 
-    from scores
+    from policy_scores
     group by treatment_row_number, customer_id
 
 )

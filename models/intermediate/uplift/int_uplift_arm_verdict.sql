@@ -1,0 +1,64 @@
+-- Per treatment arm: may the policy differentiate on the model's uplift? Only when the uplift validates
+-- out of sample: the lower bound of the inverse-propensity-weighted Qini coefficient's interval is above
+-- zero. Otherwise every customer is treated alike, by the doubly robust average effect against the cost
+-- of a nudge: treat_all when value x effect covers the cost per user, else treat_none.
+with
+
+qini as (
+
+    select
+        arm,
+        value as qini_coefficient,
+        ci_low as qini_ci_low,
+        ci_high as qini_ci_high
+
+    from {{ ref('uplift_evaluation') }}
+    where estimator = 'ipw' and metric = 'qini_coefficient'
+
+),
+
+average_effect as (
+
+    select
+        arm,
+        dr_average_effect,
+        dr_ci_low,
+        dr_ci_high
+
+    from {{ ref('uplift_learner_comparison') }}
+    where is_chosen
+
+),
+
+final as (
+
+    select
+        average_effect.arm,
+        qini.qini_coefficient,
+        qini.qini_ci_low,
+        qini.qini_ci_high,
+        average_effect.dr_average_effect,
+        average_effect.dr_ci_low,
+        average_effect.dr_ci_high,
+        coalesce(qini.qini_ci_low > 0, false) as is_validated,
+        case
+            when coalesce(qini.qini_ci_low > 0, false) then 'differentiate'
+            when {{ var('value_per_conversion') }} * average_effect.dr_average_effect
+                > {{ var('cost_per_automated_user') }} then 'treat_all'
+            else 'treat_none'
+        end as decision,
+        case
+            when coalesce(qini.qini_ci_low > 0, false)
+                then 'The uplift validates out of sample (IPW Qini interval above zero): target by it'
+            when {{ var('value_per_conversion') }} * average_effect.dr_average_effect
+                > {{ var('cost_per_automated_user') }}
+                then 'The uplift does not validate: everyone alike, and the average effect covers the cost'
+            else 'The uplift does not validate: everyone alike, and the average effect does not cover the cost'
+        end as reason
+
+    from average_effect
+    left join qini on average_effect.arm = qini.arm
+
+)
+
+select * from final

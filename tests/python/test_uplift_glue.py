@@ -1,0 +1,180 @@
+"""What the uplift dbt models compute from their frames (earmark.uplift_glue): stable assignment keys,
+the learner selection and effect groups, the doubly robust policy values, and the outcome checks, on a
+synthetic confounded campaign with a known effect."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_metalearners import confounded_frame
+
+from earmark.uplift.metalearners import META_LEARNERS, fit_uplift
+from earmark.uplift_glue import (
+    assignment_keys,
+    check_outcome,
+    learner_selection,
+    policy_values,
+    scores_by_assignment,
+)
+
+PARAMS = {
+    "value_per_conversion": 50.0,
+    "cost_per_automated_user": 1.0,
+    "uplift_bootstrap": 100,
+    "uplift_seed": 42,
+    "uplift_meta_learner": "auto",
+}
+
+
+def scores_frame(frame: pd.DataFrame, fit) -> pd.DataFrame:
+    """The columns of uplift_user_scores the glue reads, built from a fit (control and nudge rows)."""
+    nu = fit.nuisances
+    frames = []
+    for arm in nu.arms_order:
+        control = arm == nu.control_arm
+        part = pd.DataFrame(
+            {
+                "treatment_row_number": np.arange(len(frame)),
+                "campaign_id": "c1",
+                "customer_id": frame["customer_id"],
+                "scored_arm": arm,
+                "is_control_arm": control,
+                "pseudo_outcome": np.nan if control else fit.phi[arm],
+            }
+        )
+        for name in META_LEARNERS:
+            part[f"uplift_{name}"] = np.nan if control else fit.effects[name][arm]
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def campaign():
+    frame, effect = confounded_frame(n=6000, seed=3)
+    frame["account"] = "A" + (np.arange(len(frame)) // 3).astype(str)  # three users per account
+    fit = fit_uplift(
+        frame,
+        outcome="converted",
+        outcome_type="binary",
+        covariates=["activity", "noise"],
+        keys=frame["customer_id"].to_numpy(),
+        learner="logistic",
+        calibrate=False,
+    )
+    scores = scores_frame(frame, fit)
+    account_of = frame.set_index("customer_id")["account"]
+    return frame, effect, scores, account_of
+
+
+def test_assignment_keys_are_unique_and_order_free():
+    rows = pd.DataFrame(
+        {
+            "treatment_row_number": [0, 1, 2],
+            "campaign_id": ["c1", "c1", "c2"],
+            "customer_id": ["C1", None, "C1"],
+            "treated_at": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-02-01"]),
+            "arm": ["nudge", "control", "nudge"],
+        }
+    )
+    keys = assignment_keys(rows)
+    assert keys.tolist() == [
+        "c1|C1|2025-01-01T00:00:00|nudge",
+        "c1|row:1|2025-01-01T00:00:00|control",
+        "c2|C1|2025-02-01T00:00:00|nudge",
+    ]
+    assert assignment_keys(rows.iloc[[2, 0, 1]]).tolist() == [keys[2], keys[0], keys[1]]
+
+
+def test_learner_selection_reports_every_learner_and_one_choice(campaign):
+    _frame, effect, scores, account_of = campaign
+    table = learner_selection(scores, account_of, PARAMS)
+    learners = table[table["section"] == "learner"]
+    assert sorted(learners["learner"]) == sorted(META_LEARNERS)
+    assert learners["is_chosen"].sum() == 1
+    # every learner is judged against the same DR average effect, which holds the truth
+    assert learners["dr_average_effect"].nunique() == 1
+    low, high = learners["dr_ci_low"].iloc[0], learners["dr_ci_high"].iloc[0]
+    assert low <= effect.mean() <= high
+    # the T-learner is the baseline: its gain over itself is exactly zero
+    baseline = learners.set_index("learner").loc["t_learner"]
+    assert baseline["gain_over_baseline"] == 0.0
+    chosen = learners.loc[learners["is_chosen"], "learner"].iloc[0]
+    assert learners.set_index("learner").loc[chosen, "policy_net_value"] == learners["policy_net_value"].max()
+    assert table["selection_row_id"].is_unique
+
+
+def test_effect_groups_cover_every_prediction_and_find_the_harm(campaign):
+    frame, effect, scores, account_of = campaign
+    groups = learner_selection(scores, account_of, PARAMS)
+    groups = groups[(groups["section"] == "effect_group") & (groups["learner"] == "dr_learner")]
+    assert groups["rows"].sum() == len(frame)
+    assert groups["group_lower"].iloc[0] == -np.inf and groups["group_upper"].iloc[-1] == np.inf
+    # the groups' 95% intervals hold the true mean effect of their rows (one miss in ten is what 95%
+    # allows), and the group with the highest predictions is evidently helpful (true effects: +0.15 for
+    # low activity, -0.05 otherwise)
+    predicted = scores.loc[~scores["is_control_arm"], "uplift_dr_learner"].to_numpy()
+    misses = 0
+    for group in groups.itertuples():
+        members = (predicted >= group.group_lower) & (predicted < group.group_upper)
+        assert members.sum() == group.rows
+        misses += not group.dr_ci_low <= effect[members].mean() <= group.dr_ci_high
+    assert misses <= 1
+    assert groups.iloc[-1]["dr_ci_low"] > 0
+
+
+def test_forced_meta_learner_is_the_chosen_one(campaign):
+    _frame, _effect, scores, account_of = campaign
+    table = learner_selection(scores, account_of, {**PARAMS, "uplift_meta_learner": "dr_learner"})
+    chosen = table[(table["section"] == "learner") & table["is_chosen"]]
+    assert chosen["learner"].tolist() == ["dr_learner"]
+    with pytest.raises(ValueError, match="uplift_meta_learner"):
+        learner_selection(scores, account_of, {**PARAMS, "uplift_meta_learner": "s_learner"})
+
+
+def test_policy_values_hold_the_true_value_of_each_policy(campaign):
+    frame, effect, scores, account_of = campaign
+    scores = scores.assign(best_arm_net_of_cost=np.where(scores["is_control_arm"], "control", "nudge"))
+    accounts = sorted(account_of.unique())
+    # the true net value of nudging each account (50 per conversion, 1 per user)
+    helped = frame.groupby("account").apply(
+        lambda g: 50 * effect[g.index].sum() - len(g), include_groups=False
+    )
+    members = pd.concat(
+        [
+            pd.DataFrame({"policy": "blind", "account_id": accounts}),
+            pd.DataFrame({"policy": "helped", "account_id": helped[helped > 0].index}),
+            pd.DataFrame({"policy": "hurt", "account_id": helped[helped < 0].index}),
+        ]
+    )
+    values = policy_values(members, scores, account_of, PARAMS).set_index("policy")
+    truth = {
+        "blind": 50 * effect.sum() - len(frame),
+        "helped": 50 * effect[frame["account"].isin(helped[helped > 0].index)].sum()
+        - frame["account"].isin(helped[helped > 0].index).sum(),
+        "hurt": 50 * effect[frame["account"].isin(helped[helped < 0].index)].sum()
+        - frame["account"].isin(helped[helped < 0].index).sum(),
+    }
+    for policy, true_net in truth.items():
+        row = values.loc[policy]
+        assert row["dr_net_ci_low"] <= true_net <= row["dr_net_ci_high"], policy
+    assert values.loc["helped", "dr_net_value"] > values.loc["hurt", "dr_net_value"]
+    assert values.loc["blind", "assignments_evaluated"] == len(frame)
+
+
+def test_scores_by_assignment_pivots_arms_side_by_side(campaign):
+    frame, _effect, scores, _account_of = campaign
+    wide = scores_by_assignment(scores)
+    assert len(wide) == len(frame)
+    assert {"uplift_dr_learner:nudge", "pseudo_outcome:nudge"} <= set(wide.columns)
+    shuffled = scores_by_assignment(scores.sample(frac=1.0, random_state=0))
+    pd.testing.assert_frame_equal(wide.reset_index(drop=True), shuffled.reset_index(drop=True))
+
+
+def test_an_absent_or_empty_outcome_stops_the_build_with_its_name():
+    rows = pd.DataFrame({"campaign_id": ["c1", "c1"], "is_converted": [None, None], "revenue": [1.0, 0.0]})
+    with pytest.raises(ValueError, match=r"'is_converted' is null on every row of campaign c1"):
+        check_outcome(rows, {"uplift_outcome": "is_converted"})
+    with pytest.raises(ValueError, match=r"'visits' is not a column.*is_converted, revenue"):
+        check_outcome(rows, {"uplift_outcome": "visits"})
+    check_outcome(rows, {"uplift_outcome": "revenue"})  # a column with values passes
