@@ -30,34 +30,45 @@ average_effect as (
 
 ),
 
-final as (
+judged as (
 
     select
-        average_effect.arm,
+        average_effect.*,
         qini.qini_coefficient,
         qini.qini_ci_low,
         qini.qini_ci_high,
-        average_effect.dr_average_effect,
-        average_effect.dr_ci_low,
-        average_effect.dr_ci_high,
         coalesce(qini.qini_ci_low > 0, false) as is_validated,
-        case
-            when coalesce(qini.qini_ci_low > 0, false) then 'differentiate'
-            when {{ var('value_per_conversion') }} * average_effect.dr_average_effect
-                > {{ var('cost_per_automated_user') }} then 'treat_all'
-            else 'treat_none'
-        end as decision,
-        case
-            when coalesce(qini.qini_ci_low > 0, false)
-                then 'The uplift validates out of sample (IPW Qini interval above zero): target by it'
-            when {{ var('value_per_conversion') }} * average_effect.dr_average_effect
-                > {{ var('cost_per_automated_user') }}
-                then 'The uplift does not validate: everyone alike, and the average effect covers the cost'
-            else 'The uplift does not validate: everyone alike, and the average effect does not cover the cost'
-        end as reason
+        {{ var('value_per_conversion') }} * average_effect.dr_average_effect
+        > {{ var('cost_per_automated_user') }} as covers_cost
 
     from average_effect
     left join qini on average_effect.arm = qini.arm
+
+),
+
+final as (
+
+    select
+        arm,
+        qini_coefficient,
+        qini_ci_low,
+        qini_ci_high,
+        dr_average_effect,
+        dr_ci_low,
+        dr_ci_high,
+        is_validated,
+        case
+            when is_validated then 'differentiate'
+            when covers_cost then 'treat_all'
+            else 'treat_none'
+        end as decision,
+        case
+            when is_validated then 'The uplift validates out of sample (IPW Qini interval above zero): target by it'
+            when covers_cost then 'The uplift does not validate: everyone alike, and the average effect covers the cost'
+            else 'The uplift does not validate: everyone alike, and the average effect does not cover the cost'
+        end as reason
+
+    from judged
 
 )
 
