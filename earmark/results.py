@@ -66,17 +66,35 @@ def _uplift_and_policy_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]
     for arm, estimator, metric, value, low, high, auc in rows:
         figures[f"uplift {arm}: {metric} ({estimator})"] = f"{value:.4f} [{low:.4f}, {high:.4f}]"
         figures[f"uplift {arm}: assignment AUC"] = f"{auc:.3f}"
-    audit = con.sql("select max(uplift_rank_correlation) from policy_audit").fetchall()[0][0]
-    if audit is not None:
-        figures["predicted vs true uplift (Spearman)"] = f"{audit:.3f}"
+    for arm, learner, mean, dr, low, high, consistent in con.sql(
+        "select arm, learner, mean_predicted_effect, dr_average_effect, dr_ci_low, dr_ci_high, is_consistent "
+        "from uplift_learner_comparison where is_chosen order by arm"
+    ).fetchall():
+        inside = "inside" if consistent else "OUTSIDE"
+        figures[f"uplift {arm}: chosen learner, mean prediction"] = (
+            f"{learner}, {mean:.4f} ({inside} DR interval {dr:.4f} [{low:.4f}, {high:.4f}])"
+        )
+    for arm, decision in con.sql("select arm, decision from uplift_verdict order by arm").fetchall():
+        figures[f"uplift {arm}: verdict"] = decision
+    audit = con.sql(
+        "select max(uplift_rank_correlation), max(account_net_rank_correlation) from policy_audit"
+    ).fetchall()[0]
+    if audit[0] is not None:
+        figures["predicted vs true uplift (Spearman)"] = f"{audit[0]:.3f}"
+        figures["predicted vs true account net value (Spearman)"] = f"{audit[1]:.3f}"
     for action, n in con.sql("select action, count(*) from account_actions group by 1 order by 1").fetchall():
         figures[f"accounts: {action}"] = f"{n:,}"
-    for policy, accounts, expected, true_net, dogs in con.sql(
-        "select policy, accounts, expected_net_value, true_net_value, true_sleeping_dogs "
-        "from policy_comparison order by policy"
+    for policy, accounts, dr, low, high, true_net, dogs, dog_admins in con.sql(
+        "select policy, accounts, dr_net_value, dr_net_ci_low, dr_net_ci_high, true_net_value, "
+        "true_sleeping_dogs, true_sleeping_dog_admins from policy_comparison order by policy"
     ).fetchall():
-        truth = "" if true_net is None else f", true net {true_net:,.0f}, true sleeping dogs touched {dogs:,}"
-        figures[f"policy {policy}"] = f"{accounts:,} accounts, expected net {expected:,.0f}{truth}"
+        estimate = "DR net not estimable" if dr is None else f"DR net {dr:,.0f} [{low:,.0f}, {high:,.0f}]"
+        truth = (
+            ""
+            if true_net is None
+            else f", true net {true_net:,.0f}, true sleeping dogs touched {dogs:,} ({dog_admins:,} admins)"
+        )
+        figures[f"policy {policy}"] = f"{accounts:,} accounts, {estimate}{truth}"
     return figures
 
 

@@ -1,6 +1,7 @@
 -- The policy against the truth (simulated worlds and case studies that publish it): per action and true
 -- archetype, users, accounts, mean predicted and true uplift; and, on every row, the rank correlation of
--- predicted with true uplift and how many true sleeping dogs sit inside targeted accounts.
+-- predicted with true uplift (per user, and per account of the net value of a nudge) and how many true
+-- sleeping dogs sit inside targeted accounts.
 -- Zero rows when the input carries no truth.
 with
 
@@ -19,6 +20,46 @@ ranked as (
         rank() over (order by true_uplift) as true_rank
 
     from users
+
+),
+
+account_values as (
+
+    -- net value of nudging each account, predicted and true (the cost cancels out of the ranking only
+    -- when every account has the same size, so it is kept)
+    select
+        account_id,
+        sum(predicted_uplift) * {{ var('value_per_conversion') }} - count(*) * {{ var('cost_per_automated_user') }}
+            as predicted_net_value,
+        sum(true_uplift) * {{ var('value_per_conversion') }} - count(*) * {{ var('cost_per_automated_user') }}
+            as true_net_value
+
+    from users
+    group by account_id
+
+),
+
+account_ranked as (
+
+    select
+        rank() over (order by predicted_net_value) as predicted_rank,
+        rank() over (order by true_net_value) as true_rank
+
+    from account_values
+
+),
+
+accounts_overall as (
+
+    select
+        (
+            count(*) * sum(predicted_rank * true_rank) - sum(predicted_rank) * sum(true_rank)
+        ) / sqrt(
+            cast(count(*) * sum(predicted_rank * predicted_rank) - sum(predicted_rank) * sum(predicted_rank) as double)
+            * cast(count(*) * sum(true_rank * true_rank) - sum(true_rank) * sum(true_rank) as double)
+        ) as account_net_rank_correlation
+
+    from account_ranked
 
 ),
 
@@ -58,7 +99,9 @@ select
     by_cell.action || ':' || by_cell.true_archetype as audit_cell_id,
     by_cell.*,
     overall.uplift_rank_correlation,
+    accounts_overall.account_net_rank_correlation,
     overall.true_sleeping_dogs_in_targeted_accounts
 
 from by_cell
 cross join overall
+cross join accounts_overall

@@ -1,3 +1,3 @@
--- Blind, top-propensity, Earmark and (with truth) oracle policies at the same budget.
-select * replace (cost::double as cost)
+-- Blind, Earmark, top propensity, random and (with truth) the oracles: DR estimates and true values.
+select *
 from main.policy_comparison
