@@ -60,6 +60,15 @@ def assignment_keys(rows: pd.DataFrame) -> np.ndarray:
     return pd.concat(parts, axis=1).agg("|".join, axis=1).to_numpy(dtype=str)
 
 
+def keyed_order(keys: np.ndarray, seed: int) -> np.ndarray:
+    """Positions that sort rows by md5(seed:key), ties by key: a pseudo-random order that depends on the
+    keys only, never on where the rows sat in the input."""
+    import hashlib
+
+    hashes = np.array([hashlib.md5(f"{seed}:{k}".encode()).hexdigest() for k in keys], dtype=object)
+    return np.lexsort((np.asarray(keys, dtype=str), hashes))
+
+
 SELECTION_COLUMNS = {
     "selection_row_id": "str",
     "section": "str",

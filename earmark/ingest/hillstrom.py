@@ -51,7 +51,7 @@ ATTRIBUTES: dict[str, tuple[str, pa.DataType]] = {
     "womens": ("womens", pa.int64()),
     "zip_code": ("zip_code", pa.string()),
     "newbie": ("newbie", pa.int64()),
-    "channel": ("purchase_channel", pa.string()),
+    "purchase_channel": ("channel", pa.string()),
 }
 ARM_COLUMN = "segment"
 VISIT_COLUMN, CONVERSION_COLUMN, SPEND_COLUMN = "visit", "conversion", "spend"

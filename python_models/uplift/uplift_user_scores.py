@@ -12,7 +12,7 @@ from earmark.model_cache import cached_frame
 from earmark.segmentation.dbt_glue import empty_frame, read_parameters, used_parameters
 from earmark.uplift import conversion_propensity
 from earmark.uplift.metalearners import META_LEARNERS, fit_uplift
-from earmark.uplift_glue import assignment_keys, check_outcome, covariates, policy_campaign
+from earmark.uplift_glue import assignment_keys, check_outcome, covariates, keyed_order, policy_campaign
 
 COLUMNS = {
     "user_arm_score_id": "str",
@@ -67,8 +67,10 @@ def user_scores(training: pd.DataFrame, params: dict) -> pd.DataFrame:
         return empty_frame(COLUMNS)
     check_outcome(rows, params)
     keys = assignment_keys(rows)
-    # the fit draws its training samples by position: order the rows by their stable key first
-    order = np.argsort(keys, kind="mergesort")
+    # the fit samples rows and the calibrators split them by position: put the rows in a seeded hash order
+    # of their stable keys, so no position follows the input file's order (or the ids' order) and the
+    # result is the same under any row order
+    order = keyed_order(keys, int(params["uplift_seed"]))
     rows, keys = rows.iloc[order].reset_index(drop=True), keys[order]
     covs = covariates(rows, params)
     outcome, outcome_type = params["uplift_outcome"], params["uplift_outcome_type"]
