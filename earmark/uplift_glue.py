@@ -26,14 +26,43 @@ NOT_COVARIATES = {
 }
 
 
+def _latest(training: pd.DataFrame, campaigns: list[str]) -> str | None:
+    """The campaign that reached its customers last (ties: the greatest id)."""
+    if not campaigns:
+        return None
+    rows = training[training["campaign_id"].isin(campaigns)]
+    latest = rows.groupby("campaign_id")["treated_at"].max().reset_index()
+    return str(latest.sort_values(["treated_at", "campaign_id"], kind="mergesort")["campaign_id"].iloc[-1])
+
+
+def human_campaigns(training: pd.DataFrame, params: dict[str, Any]) -> list[str]:
+    """Campaigns with an arm named var human_outreach_arm: the evidence of what a human contact does."""
+    arm = params.get("human_outreach_arm")
+    if training.empty or not arm:
+        return []
+    return sorted(training.loc[training["arm"] == arm, "campaign_id"].astype(str).unique())
+
+
 def policy_campaign(training: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
-    """The rows of the campaign the policy scores: var policy_campaign_id, else the latest campaign."""
+    """The rows of the campaign whose automated arms the policy scores: var policy_campaign_id, else the
+    latest campaign without a human-outreach arm."""
     if training.empty:
         return training
     campaign = params.get("policy_campaign_id")
     if campaign is None:
-        latest = training.groupby("campaign_id")["treated_at"].max().sort_values(kind="mergesort")
-        campaign = latest.index[-1]
+        human = set(human_campaigns(training, params))
+        automated = [c for c in training["campaign_id"].astype(str).unique() if c not in human]
+        campaign = _latest(training, automated)
+    rows = training[training["campaign_id"] == campaign]
+    return rows.sort_values("treatment_row_number", kind="mergesort").reset_index(drop=True)
+
+
+def human_campaign(training: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    """The rows of the latest campaign with a human-outreach arm (none: a zero-row frame), unless it is
+    the policy campaign itself."""
+    policy = policy_campaign(training, params)
+    chosen = set(policy["campaign_id"].astype(str).unique())
+    campaign = _latest(training, [c for c in human_campaigns(training, params) if c not in chosen])
     rows = training[training["campaign_id"] == campaign]
     return rows.sort_values("treatment_row_number", kind="mergesort").reset_index(drop=True)
 
@@ -72,6 +101,7 @@ def keyed_order(keys: np.ndarray, seed: int) -> np.ndarray:
 SELECTION_COLUMNS = {
     "selection_row_id": "str",
     "section": "str",
+    "campaign_id": "str",
     "learner": "str",
     "arm": "str",
     "effect_group": "Int64",
@@ -106,16 +136,42 @@ def scores_by_assignment(scores: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index().sort_values(["customer_id", "treatment_row_number"], kind="mergesort")
 
 
+def arm_costs(arms: list[str], accounts: np.ndarray, params: dict[str, Any]) -> dict[str, float | np.ndarray]:
+    """The cost of giving each row an arm: cost_per_automated_user per user for automated arms; for the
+    human-outreach arm cost_per_human_account per account, spread evenly over the account's rows (0 when
+    the build has no human channel)."""
+    human_arm = params.get("human_outreach_arm")
+    per_user = float(params["cost_per_automated_user"])
+    costs: dict[str, float | np.ndarray] = {}
+    for arm in arms:
+        if arm != human_arm:
+            costs[arm] = per_user
+            continue
+        per_account = params.get("cost_per_human_account")
+        _, index, counts = np.unique(accounts, return_inverse=True, return_counts=True)
+        costs[arm] = (0.0 if per_account is None else float(per_account)) / counts[index]
+    return costs
+
+
 def learner_selection(scores: pd.DataFrame, account_of: pd.Series, params: dict[str, Any]) -> pd.DataFrame:
-    """Every learner's doubly robust evidence (earmark.uplift.policy_value) for the marts
-    uplift_learner_comparison (section 'learner') and uplift_effect_groups (section 'effect_group').
+    """Every learner's doubly robust evidence (earmark.uplift.policy_value), campaign by campaign, for the
+    marts uplift_learner_comparison (section 'learner') and uplift_effect_groups (section
+    'effect_group'); the choice is made per campaign.
 
     account_of: customer_id -> account id, the cluster the policy bootstrap redraws."""
+    if scores.empty:
+        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in SELECTION_COLUMNS.items()})
+    tables = [
+        campaign_selection(rows, account_of, params) for _, rows in scores.groupby("campaign_id", sort=True)
+    ]
+    return pd.concat(tables, ignore_index=True)[list(SELECTION_COLUMNS)]
+
+
+def campaign_selection(scores: pd.DataFrame, account_of: pd.Series, params: dict[str, Any]) -> pd.DataFrame:
+    """learner_selection for the rows of one campaign."""
     from earmark.uplift.metalearners import META_LEARNERS
     from earmark.uplift.policy_value import compare_learners, effect_groups
 
-    if scores.empty:
-        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in SELECTION_COLUMNS.items()})
     wide = scores_by_assignment(scores)
     arms = sorted(scores.loc[~scores["is_control_arm"], "scored_arm"].unique())
     learners = [name for name in META_LEARNERS if f"uplift_{name}" in scores.columns]
@@ -125,13 +181,12 @@ def learner_selection(scores: pd.DataFrame, account_of: pd.Series, params: dict[
     phi = {arm: wide[f"pseudo_outcome:{arm}"].to_numpy("float64") for arm in arms}
     customers = wide["customer_id"].astype("string")
     clusters = customers.map(account_of).fillna("solo:" + customers).to_numpy(dtype=str)
-    costs = {arm: float(params["cost_per_automated_user"]) for arm in arms}
     learner_rows = compare_learners(
         effects,
         phi,
         clusters,
         value_per_outcome=float(params["value_per_conversion"]),
-        cost_per_arm=costs,
+        cost_per_arm=arm_costs(arms, clusters, params),
         n_boot=int(params["uplift_bootstrap"]),
         random_state=int(params["uplift_seed"]),
     ).assign(section="learner", rows=len(wide))
@@ -153,6 +208,7 @@ def learner_selection(scores: pd.DataFrame, account_of: pd.Series, params: dict[
             groups["group_upper"] = bounds[groups["effect_group"].to_numpy()]
             group_tables.append(groups.assign(section="effect_group", learner=name, arm=arm))
     table = pd.concat([learner_rows, *group_tables], ignore_index=True)
+    table["campaign_id"] = str(scores["campaign_id"].iloc[0])
     group = table["effect_group"].astype("Int64").astype("string").fillna("all")
     table["selection_row_id"] = table["section"] + ":" + table["learner"] + ":" + table["arm"] + ":" + group
     for column, dtype in SELECTION_COLUMNS.items():
@@ -164,7 +220,7 @@ def learner_selection(scores: pd.DataFrame, account_of: pd.Series, params: dict[
 
 POLICY_VALUE_COLUMNS = {
     "policy": "str",
-    "assignments_evaluated": "int64",
+    "accounts_evaluated": "int64",
     "dr_incremental_value": "float64",
     "dr_incremental_ci_low": "float64",
     "dr_incremental_ci_high": "float64",
@@ -174,45 +230,98 @@ POLICY_VALUE_COLUMNS = {
 }
 
 
+def account_contributions(
+    scores: pd.DataFrame, account_of: pd.Series, params: dict[str, Any]
+) -> pd.DataFrame:
+    """Per account, the doubly robust value and the cost of each channel on the logged campaigns:
+    automated_value / automated_cost over the account's assignments in the automated arms' campaign
+    (each given its best arm net of cost, else the arm with the highest DR average effect: value x its
+    AIPW pseudo-outcome, cost_per_automated_user each), and human_value / human_cost over its assignments
+    in the human-outreach campaign (value x pseudo-outcome of a call; cost_per_human_account once)."""
+    from earmark.uplift.policy_value import policy_contributions
+
+    human_arm = params.get("human_outreach_arm")
+    value_per_outcome = float(params["value_per_conversion"])
+    wide = scores_by_assignment(scores)
+    customers = wide["customer_id"].astype("string")
+    wide["account_id"] = customers.map(account_of).fillna("solo:" + customers).astype(str)
+    arms = sorted(scores.loc[~scores["is_control_arm"], "scored_arm"].unique())
+    automated = [arm for arm in arms if arm != human_arm]
+    campaign_of = scores.drop_duplicates("scored_arm").set_index("scored_arm")["campaign_id"]
+    frames = []
+    if automated:
+        rows = wide[wide["campaign_id"] == campaign_of[automated[0]]]
+        phi = {arm: rows[f"pseudo_outcome:{arm}"].to_numpy("float64") for arm in automated}
+        strongest = max(automated, key=lambda arm: np.nanmean(phi[arm]))
+        best = scores[~scores["is_control_arm"]].drop_duplicates("treatment_row_number")
+        best = best.set_index("treatment_row_number")["best_arm_net_of_cost"]
+        given = rows["treatment_row_number"].map(best).where(lambda arm: arm.isin(automated), strongest)
+        costs = {arm: float(params["cost_per_automated_user"]) for arm in automated}
+        value, cost = policy_contributions(phi, given.to_numpy(dtype=object), value_per_outcome, costs)
+        frames.append(
+            pd.DataFrame({"account_id": rows["account_id"], "automated_value": value, "automated_cost": cost})
+        )
+    if human_arm in arms:
+        rows = wide[wide["campaign_id"] == campaign_of[human_arm]]
+        phi = rows[f"pseudo_outcome:{human_arm}"].to_numpy("float64")
+        frames.append(
+            pd.DataFrame(
+                {"account_id": rows["account_id"], "human_value": value_per_outcome * np.nan_to_num(phi)}
+            )
+        )
+    per_account = pd.concat(frames, ignore_index=True).groupby("account_id", sort=True).sum(min_count=1)
+    for column in ("automated_value", "automated_cost", "human_value"):
+        if column not in per_account:
+            per_account[column] = np.nan
+    human_cost = params.get("cost_per_human_account")
+    per_account["human_cost"] = np.where(
+        per_account["human_value"].notna() & (human_cost is not None), float(human_cost or 0.0), np.nan
+    )
+    return per_account.reset_index()
+
+
 def policy_values(
     members: pd.DataFrame, scores: pd.DataFrame, account_of: pd.Series, params: dict[str, Any]
 ) -> pd.DataFrame:
-    """The doubly robust value of each policy on the logged campaign (earmark.uplift.policy_value):
-    every assignment of a user in a member account is given the treatment arm (its best arm net of cost,
-    else the arm with the highest DR average effect), and adds value x its AIPW pseudo-outcome minus the
-    arm's cost. Intervals: a percentile bootstrap over accounts, the same draws for every policy.
+    """The doubly robust value of each policy on the logged campaigns (earmark.uplift.policy_value): the
+    sum, over the accounts a policy contacts, of the account's contributions for the channel it gets
+    (`account_contributions`; members.channel 'human' or 'automated'). A call given to an account the
+    human-outreach campaign never reached adds its cost but no value. Intervals: a percentile bootstrap
+    over accounts, the same draws for every policy.
 
-    members: policy, account_id. scores: int_user_arm_uplift. account_of: customer_id -> account id."""
-    from earmark.uplift.policy_value import bootstrap_total, policy_contributions
+    members: policy, account_id, channel. scores: int_user_arm_uplift. account_of: customer_id -> account."""
+    from earmark.uplift.policy_value import bootstrap_total
 
     policies = sorted(members["policy"].unique())
     if scores.empty or not policies:
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in POLICY_VALUE_COLUMNS.items()})
-    wide = scores_by_assignment(scores)
-    arms = sorted(scores.loc[~scores["is_control_arm"], "scored_arm"].unique())
-    phi = {arm: wide[f"pseudo_outcome:{arm}"].to_numpy("float64") for arm in arms}
-    strongest = max(arms, key=lambda arm: np.nanmean(phi[arm]))
-    best = scores[~scores["is_control_arm"]].drop_duplicates("treatment_row_number")
-    best = best.set_index("treatment_row_number")["best_arm_net_of_cost"]
-    given = wide["treatment_row_number"].map(best).where(lambda arm: arm.isin(arms), strongest)
-    customers = wide["customer_id"].astype("string")
-    accounts = customers.map(account_of).fillna("solo:" + customers).to_numpy(dtype=str)
-    value_per_outcome = float(params["value_per_conversion"])
-    costs = {arm: float(params["cost_per_automated_user"]) for arm in arms}
-    value, cost = policy_contributions(phi, given.to_numpy(dtype=object), value_per_outcome, costs)
-    columns = []
+    accounts = account_contributions(scores, account_of, params).set_index("account_id")
+    human_cost = params.get("cost_per_human_account")
+    columns, evaluated = [], []
     for policy in policies:
-        touched = np.isin(accounts, members.loc[members["policy"] == policy, "account_id"].astype(str))
-        columns += [np.where(touched, value, 0.0), np.where(touched, value - cost, 0.0)]
+        chosen = members[members["policy"] == policy]
+        human = accounts.index.isin(chosen.loc[chosen["channel"] == "human", "account_id"].astype(str))
+        automated = accounts.index.isin(chosen.loc[chosen["channel"] != "human", "account_id"].astype(str))
+        value = np.where(human, accounts["human_value"].fillna(0.0), 0.0) + np.where(
+            automated, accounts["automated_value"].fillna(0.0), 0.0
+        )
+        cost = np.where(human, float(human_cost or 0.0), 0.0) + np.where(
+            automated, accounts["automated_cost"].fillna(0.0), 0.0
+        )
+        columns += [value, value - cost]
+        evaluated.append(int((human | automated).sum()))
     totals, lows, highs = bootstrap_total(
-        np.column_stack(columns), accounts, int(params["uplift_bootstrap"]), int(params["uplift_seed"])
+        np.column_stack(columns),
+        accounts.index.to_numpy(dtype=str),
+        int(params["uplift_bootstrap"]),
+        int(params["uplift_seed"]),
     )
     rows = []
     for i, policy in enumerate(policies):
         rows.append(
             {
                 "policy": policy,
-                "assignments_evaluated": int((columns[2 * i + 1] != 0).sum()),
+                "accounts_evaluated": evaluated[i],
                 "dr_incremental_value": totals[2 * i],
                 "dr_incremental_ci_low": lows[2 * i],
                 "dr_incremental_ci_high": highs[2 * i],

@@ -51,19 +51,19 @@ def policy_contributions(
     phi: dict[str, np.ndarray],
     assigned: np.ndarray,
     value_per_outcome: float,
-    cost_per_arm: dict[str, float],
+    cost_per_arm: dict[str, float | np.ndarray],
     control_arm: str = "control",
 ) -> tuple[np.ndarray, np.ndarray]:
     """(incremental value, cost) per row of giving each row its `assigned` arm instead of control: value x
-    phi of that arm, and its cost; 0 and 0 for rows assigned the control arm. A row whose outcome is unknown
-    (phi NaN) adds its cost but no value."""
+    phi of that arm, and its cost (a number, or one per row); 0 and 0 for rows assigned the control arm. A
+    row whose outcome is unknown (phi NaN) adds its cost but no value."""
     assigned = np.asarray(assigned, dtype=object)
     value = np.zeros(len(assigned))
     cost = np.zeros(len(assigned))
     for arm, values in phi.items():
         rows = assigned == arm
         value[rows] = value_per_outcome * np.nan_to_num(values[rows], nan=0.0)
-        cost[rows] = float(cost_per_arm[arm])
+        cost[rows] = _per_row(cost_per_arm[arm], len(assigned))[rows]
     unknown = [a for a in set(assigned) if a != control_arm and a not in phi]
     if unknown:
         raise ValueError(f"assigned arms {unknown} have no pseudo-outcomes")
@@ -92,13 +92,22 @@ def bootstrap_total(
     return total, low, high
 
 
+def _per_row(cost: float | np.ndarray, n: int) -> np.ndarray:
+    """A cost given as one number or one value per row, as one value per row."""
+    return np.broadcast_to(np.asarray(cost, dtype="float64"), (n,))
+
+
 def best_arm(
-    effects: dict[str, np.ndarray], value_per_outcome: float, cost_per_arm: dict[str, float], control_arm: str
+    effects: dict[str, np.ndarray],
+    value_per_outcome: float,
+    cost_per_arm: dict[str, float | np.ndarray],
+    control_arm: str,
 ) -> np.ndarray:
     """Per row the treatment arm with the highest predicted net value, the control arm when none is
-    positive (ties: first arm in sorted order)."""
+    positive (ties: first arm in sorted order). Costs: one number per arm, or one value per row."""
     arms = sorted(effects)
-    net = np.column_stack([value_per_outcome * effects[a] - float(cost_per_arm[a]) for a in arms])
+    n = len(next(iter(effects.values())))
+    net = np.column_stack([value_per_outcome * effects[a] - _per_row(cost_per_arm[a], n) for a in arms])
     best = np.argmax(net, axis=1)
     positive = net[np.arange(len(net)), best] > 0
     return np.where(positive, np.asarray(arms, dtype=object)[best], control_arm)
@@ -109,7 +118,7 @@ def compare_learners(
     phi: dict[str, np.ndarray],
     clusters: np.ndarray,
     value_per_outcome: float,
-    cost_per_arm: dict[str, float],
+    cost_per_arm: dict[str, float | np.ndarray],
     control_arm: str = "control",
     n_boot: int = 200,
     random_state: int = 42,

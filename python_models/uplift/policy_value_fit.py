@@ -5,7 +5,14 @@ Read through policy_comparison: these replace values computed from the model's o
 from earmark.segmentation.dbt_glue import read_parameters, used_parameters
 from earmark.uplift_glue import policy_values
 
-USED_PARAMETERS = ("value_per_conversion", "cost_per_automated_user", "uplift_bootstrap", "uplift_seed")
+USED_PARAMETERS = (
+    "value_per_conversion",
+    "cost_per_automated_user",
+    "cost_per_human_account",
+    "human_outreach_arm",
+    "uplift_bootstrap",
+    "uplift_seed",
+)
 
 
 def model(dbt, session):

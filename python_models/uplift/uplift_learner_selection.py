@@ -9,6 +9,8 @@ from earmark.uplift_glue import learner_selection
 USED_PARAMETERS = (
     "value_per_conversion",
     "cost_per_automated_user",
+    "cost_per_human_account",
+    "human_outreach_arm",
     "uplift_meta_learner",
     "uplift_bootstrap",
     "uplift_seed",

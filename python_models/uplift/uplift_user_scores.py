@@ -12,7 +12,14 @@ from earmark.model_cache import cached_frame
 from earmark.segmentation.dbt_glue import empty_frame, read_parameters, used_parameters
 from earmark.uplift import conversion_propensity
 from earmark.uplift.metalearners import META_LEARNERS, fit_uplift
-from earmark.uplift_glue import assignment_keys, check_outcome, covariates, keyed_order, policy_campaign
+from earmark.uplift_glue import (
+    assignment_keys,
+    check_outcome,
+    covariates,
+    human_campaign,
+    keyed_order,
+    policy_campaign,
+)
 
 COLUMNS = {
     "user_arm_score_id": "str",
@@ -42,6 +49,7 @@ USED_PARAMETERS = (
     "uplift_folds",
     "uplift_calibrate",
     "uplift_propensity_clip",
+    "human_outreach_arm",
     "uplift_seed",
 )
 
@@ -61,10 +69,18 @@ def model(dbt, session):
 
 
 def user_scores(training: pd.DataFrame, params: dict) -> pd.DataFrame:
-    rows = policy_campaign(training, params)
-    if rows.empty or rows["arm"].nunique() < 2:
-        # no campaign, or no contrast between arms: uplift is not estimable on this input
-        return empty_frame(COLUMNS)
+    """The policy campaign's scores (its automated arms) and, when the input has one, the human-outreach
+    campaign's (what a call does), each campaign fitted on its own rows."""
+    frames = [
+        campaign_scores(rows, params)
+        for rows in (policy_campaign(training, params), human_campaign(training, params))
+        # no campaign, or no contrast between arms: uplift is not estimable for it
+        if not rows.empty and rows["arm"].nunique() >= 2
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else empty_frame(COLUMNS)
+
+
+def campaign_scores(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
     check_outcome(rows, params)
     keys = assignment_keys(rows)
     # the fit samples rows and the calibrators split them by position: put the rows in a seeded hash order

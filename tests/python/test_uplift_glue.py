@@ -24,6 +24,8 @@ PARAMS = {
     "uplift_bootstrap": 100,
     "uplift_seed": 42,
     "uplift_meta_learner": "auto",
+    "cost_per_human_account": 40.0,
+    "human_outreach_arm": "human_outreach",
 }
 
 
@@ -146,7 +148,7 @@ def test_policy_values_hold_the_true_value_of_each_policy(campaign):
             pd.DataFrame({"policy": "helped", "account_id": helped[helped > 0].index}),
             pd.DataFrame({"policy": "hurt", "account_id": helped[helped < 0].index}),
         ]
-    )
+    ).assign(channel="automated")
     values = policy_values(members, scores, account_of, PARAMS).set_index("policy")
     truth = {
         "blind": 50 * effect.sum() - len(frame),
@@ -159,7 +161,7 @@ def test_policy_values_hold_the_true_value_of_each_policy(campaign):
         row = values.loc[policy]
         assert row["dr_net_ci_low"] <= true_net <= row["dr_net_ci_high"], policy
     assert values.loc["helped", "dr_net_value"] > values.loc["hurt", "dr_net_value"]
-    assert values.loc["blind", "assignments_evaluated"] == len(frame)
+    assert values.loc["blind", "accounts_evaluated"] == len(accounts)
 
 
 def test_scores_by_assignment_pivots_arms_side_by_side(campaign):

@@ -2,13 +2,15 @@
 --   1 no_scores        no scored user: nothing to decide on (no_action)
 --   2 admin_veto       an admin is a predicted sleeping dog (int_user_uplift_scores) (do_not_disturb)
 --   3 toxic_users      sleeping-dog share > toxic_user_share (cs_health_check: customer success first)
---   4 unprofitable     expected value does not cover the automated cost (no_action)
+--   4 unprofitable     neither a nudge nor a call is worth its cost (no_action)
 --   5 too_small        an account (not a customer without one) with fewer scored users than
 --                      min_account_users (no_action)
 --   6 holdout          a seeded random holdout_share of the accounts still eligible (holdout)
---   7 channel          value covers human outreach -> candidate for human_outreach, else automated_nudge
---   8 capacity         human_capacity candidates with the highest net value get human_outreach; the rest
---                      fall back to automated_nudge
+--   7 channel          a call nets more than the next best action (a nudge, or nothing) and no admin is
+--                      a predicted sleeping dog for a call -> candidate for human_outreach, else
+--                      automated_nudge
+--   8 capacity         the human_capacity candidates with the highest gain of a call over the next best
+--                      action get human_outreach; the rest fall back to a nudge when it pays, else nothing
 -- The holdout is drawn before capacity so no human slot goes to an account that is then held out.
 with
 
@@ -25,13 +27,21 @@ flagged as (
         scored_users = 0 as is_no_scores,
         sleeping_dog_admins > 0 as is_admin_veto,
         coalesce(sleeping_dog_share > {{ var('toxic_user_share') }}, false) as is_toxic_users,
-        expected_value - automated_cost <= 0 as is_unprofitable,
+        expected_value - automated_cost as nudge_net_value,
+        human_value - human_cost as human_net_value,
+        expected_value - automated_cost <= 0 and coalesce(human_value - human_cost <= 0, true) as is_unprofitable,
         -- a customer without an account (consumer data) is its own account: the size gate is for accounts
         account_ref is not null and scored_users < {{ var('min_account_users') }} as is_too_small,
         -- deterministic pseudo-random draw per account, from the account id and the seed
         {{ hash_fraction("account_id || ':' || '" ~ var('policy_seed') ~ "'") }} < {{ var('holdout_share') }}
             as is_holdout_draw,
-        coalesce(expected_value - human_cost > 0, false) as covers_human_outreach
+        -- the gain of a call over the next best action: a nudge when it pays, else nothing
+        human_value - human_cost - greatest(expected_value - automated_cost, 0) as human_gain,
+        coalesce(
+            human_value - human_cost > greatest(expected_value - automated_cost, 0)
+            and coalesce(call_sleeping_dog_admins, 0) = 0,
+            false
+        ) as covers_human_outreach
 
     from accounts
 
@@ -62,7 +72,7 @@ ranked as (
             when suppressing_gate is null and covers_human_outreach
                 then row_number() over (
                     partition by suppressing_gate is null and covers_human_outreach
-                    order by expected_value - human_cost desc, account_id
+                    order by human_gain desc, account_id
                 )
         end as human_rank
 
@@ -81,7 +91,8 @@ decided as (
                     human_rank is not null
                     {% if var('human_capacity') is not none %}and human_rank <= {{ var('human_capacity') }}{% endif %}
                     then 'human_channel'
-                when human_rank is not null then 'capacity'
+                when human_rank is not null and nudge_net_value > 0 then 'capacity'
+                when human_rank is not null then 'capacity_no_nudge'
                 else 'automated_channel'
             end
         ) as deciding_gate
@@ -100,6 +111,7 @@ select
         when 'too_small' then 'no_action'
         when 'holdout' then 'holdout'
         when 'human_channel' then 'human_outreach'
+        when 'capacity_no_nudge' then 'no_action'
         else 'automated_nudge'
     end as action,
     case deciding_gate
@@ -109,9 +121,10 @@ select
         when 'unprofitable' then 'Expected incremental value does not cover the cost of a nudge'
         when 'too_small' then 'Too few scored users to act on'
         when 'holdout' then 'Randomly held out as a control group to measure the policy'
-        when 'human_channel' then 'Highest net value: worth scarce human outreach'
+        when 'human_channel' then 'A call gains the most over the next best action: worth scarce human outreach'
         when 'capacity' then 'Worth human outreach but over this cycle''s capacity: automated nudge instead'
-        else 'Value covers an automated nudge but not human outreach'
+        when 'capacity_no_nudge' then 'Worth human outreach but over this cycle''s capacity, and a nudge does not pay'
+        else 'A nudge pays, and a call would not gain more than its cost'
     end as reason,
     case
         when deciding_gate = 'human_channel' then human_cost

@@ -1,5 +1,7 @@
 -- Users rolled up to accounts (a customer without an account is its own account): scored users, admins,
--- predicted sleeping dogs, summed uplift, and what acting would be worth and cost.
+-- predicted sleeping dogs, summed uplift, and what acting would be worth and cost. The value of a call is
+-- the summed predicted uplift of human outreach where a past campaign measured it; without that
+-- evidence it is assumed to equal the nudge's (human_value_basis says which).
 with
 
 customers as (
@@ -35,6 +37,9 @@ scored as (
         min(predicted_uplift) filter (where is_admin) as min_admin_uplift,
         count(*) filter (where is_admin and is_predicted_sleeping_dog) as sleeping_dog_admins,
         count(*) filter (where is_predicted_sleeping_dog) as predicted_sleeping_dogs,
+        count(predicted_call_uplift) as call_scored_users,
+        count(*) filter (where is_admin and is_predicted_call_sleeping_dog) as call_sleeping_dog_admins,
+        cast(sum(cast(predicted_call_uplift as decimal(18, 10))) as double) as sum_predicted_call_uplift,
         -- fixed-point sum, so the total does not depend on the order rows are added in
         cast(sum(cast(predicted_uplift as decimal(18, 10))) as double) as sum_predicted_uplift
 
@@ -56,8 +61,17 @@ rolled_up as (
         coalesce(scored.predicted_sleeping_dogs, 0) as predicted_sleeping_dogs,
         coalesce(scored.predicted_sleeping_dogs, 0) / nullif(scored.scored_users, 0) as sleeping_dog_share,
         coalesce(scored.sum_predicted_uplift, 0) as sum_predicted_uplift,
+        coalesce(scored.call_scored_users, 0) as call_scored_users,
+        coalesce(scored.call_sleeping_dog_admins, 0) as call_sleeping_dog_admins,
+        scored.sum_predicted_call_uplift,
         -- expected incremental conversions x value, and the cost of each channel
         {{ var('value_per_conversion') }} * coalesce(scored.sum_predicted_uplift, 0) as expected_value,
+        {{ var('value_per_conversion') }}
+        * coalesce(scored.sum_predicted_call_uplift, scored.sum_predicted_uplift, 0) as human_value,
+        case
+            when scored.call_scored_users > 0 then 'call campaign'
+            else 'assumed equal to the nudge (no call evidence)'
+        end as human_value_basis,
         -- costs as double: a cost var of any precision (0.15, 1, 2.125) gives the same column type
         cast({{ var('cost_per_automated_user') }} as double) * coalesce(scored.scored_users, 0) as automated_cost,
         {% if var('cost_per_human_account') is not none %}

@@ -1,6 +1,7 @@
--- Which accounts each policy contacts, over the accounts with scored users:
---   blind           every account
---   earmark         the accounts the gates target (human outreach or automated nudge)
+-- Which accounts each policy contacts, and by which channel (human or automated), over the accounts
+-- with scored users:
+--   blind           every account, automated
+--   earmark         the accounts the gates target: human outreach (human) or automated nudge
 --   top_propensity  as many accounts as Earmark, by the propensity baseline: the mean predicted
 --                   conversion (binary outcome) or outcome without treatment (continuous outcome)
 --   random          as many accounts as Earmark, by a seeded hash of the account id
@@ -19,6 +20,7 @@ accounts as (
     select
         account_id,
         bool_or(is_targeted) as is_earmark_target,
+        bool_or(action = 'human_outreach') as is_earmark_call,
         -- the baseline score: conversion propensity for a binary outcome, else the outcome model without
         -- treatment (a model of that outcome, never account order)
         cast(
@@ -94,8 +96,10 @@ members as (
 )
 
 select
-    policy || ':' || account_id as policy_member_id,
-    policy,
-    account_id
+    members.policy || ':' || members.account_id as policy_member_id,
+    members.policy,
+    members.account_id,
+    case when members.policy = 'earmark' and ranked.is_earmark_call then 'human' else 'automated' end as channel
 
 from members
+inner join ranked on members.account_id = ranked.account_id

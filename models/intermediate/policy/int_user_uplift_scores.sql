@@ -34,6 +34,8 @@ with
             current_owners.customer_id,
             max(external_scores.predicted_uplift) as predicted_uplift,
             max(external_scores.predicted_uplift) < {{ var('sleeping_dog_threshold') }} as is_predicted_sleeping_dog,
+            cast(null as double) as predicted_call_uplift,
+            cast(null as boolean) as is_predicted_call_sleeping_dog,
             'external' as score_source
 
         from external_scores
@@ -53,6 +55,8 @@ with
             customer_id,
             predicted_uplift,
             coalesce(uplift_upper_bound < 0, false) as is_predicted_sleeping_dog,
+            predicted_call_uplift,
+            call_upper_bound < 0 as is_predicted_call_sleeping_dog,
             'model' as score_source
 
         from {{ ref('int_customer_model_uplift') }}
@@ -76,6 +80,8 @@ final as (
         coalesce(customers.is_admin, false) as is_admin,
         scores.predicted_uplift,
         scores.is_predicted_sleeping_dog,
+        scores.predicted_call_uplift,
+        scores.is_predicted_call_sleeping_dog,
         scores.score_source
 
     from scores

@@ -11,15 +11,34 @@ scores as (
 
 chosen as (
 
-    select distinct learner from {{ ref('uplift_learner_comparison') }}
+    -- the learner chosen for each treatment arm (each campaign is judged on its own)
+    select
+        arm,
+        learner
+
+    from {{ ref('uplift_learner_comparison') }}
     where is_chosen
 
 ),
 
 groups as (
 
-    select * from {{ ref('uplift_effect_groups') }}
-    where learner in (select chosen.learner from chosen)
+    select groups.*
+    from {{ ref('uplift_effect_groups') }} as groups
+    inner join chosen on groups.arm = chosen.arm and groups.learner = chosen.learner
+
+),
+
+control_learners as (
+
+    -- the control arm's rows carry the learner of their assignment's treatment arm
+    select
+        scores.treatment_row_number,
+        min(chosen.learner) as learner
+
+    from scores
+    inner join chosen on scores.scored_arm = chosen.arm
+    group by scores.treatment_row_number
 
 ),
 
@@ -27,14 +46,15 @@ with_uplift as (
 
     select
         scores.*,
-        (select chosen.learner from chosen) as chosen_learner,
-        case (select chosen.learner from chosen)
+        control_learners.learner as chosen_learner,
+        case control_learners.learner
             {% for learner in ['t_learner', 'x_learner', 'dr_learner'] %}
                 when '{{ learner }}' then scores.uplift_{{ learner }}
             {% endfor %}
         end as uplift
 
     from scores
+    inner join control_learners on scores.treatment_row_number = control_learners.treatment_row_number
 
 ),
 

@@ -25,9 +25,13 @@ final as (
         scored_users,
         scored_admins,
         min_admin_uplift,
+        sleeping_dog_admins,
+        call_sleeping_dog_admins,
         predicted_sleeping_dogs,
         sleeping_dog_share,
         sum_predicted_uplift,
+        sum_predicted_call_uplift,
+        human_gain,
         human_rank,
 
         -- gate flags
@@ -41,11 +45,15 @@ final as (
 
         -- value
         expected_value,
+        human_value,
+        human_value_basis,
         automated_cost,
         human_cost,
         action_cost,
-        case when action in ('human_outreach', 'automated_nudge') then expected_value - action_cost end
-            as net_value
+        case action
+            when 'human_outreach' then human_value - action_cost
+            when 'automated_nudge' then expected_value - action_cost
+        end as net_value
 
     from gates
 

@@ -3,6 +3,7 @@
 -- upper bound is below zero is one where the evidence, not a point estimate, says the treatment hurts.
 select
     selection_row_id as effect_group_id,
+    campaign_id,
     learner,
     arm,
     effect_group,

@@ -3,6 +3,7 @@
 -- predicted effect against the DR average-effect interval, and whether the build chose it.
 select
     selection_row_id as learner_arm_id,
+    campaign_id,
     learner,
     arm,
     rows as assignments,
