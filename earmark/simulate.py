@@ -1,10 +1,12 @@
-"""The demo world: a seeded simulator of a B2B company, its accounts, users, order book and one past nudge.
+"""The demo world: a seeded simulator of a B2B company, its accounts, users, order book and past campaigns.
 
 `simulate_world` writes the raw input contract (customers, accounts, transactions, activity, treatments,
 outcomes) plus the audit-only truth files and a `manifest.json`. Every person has a hidden archetype that
-drives their activity, purchases and reaction to the nudge; the campaign was assigned with a bias towards
-already unhappy users; defects are injected at stated rates and then counted on the final tables with the
-same first-match rules the pipeline applies, so the manifest can be recovered exactly.
+drives their activity, purchases and reaction to each campaign: an automated nudge assigned with a bias
+towards already unhappy users, and an earlier customer-success call campaign whose account managers chose
+large and declining accounts (its rows append after the nudge's, from a random stream of their own).
+Defects are injected at stated rates and then counted on the final tables with the same first-match rules
+the pipeline applies, so the manifest can be recovered exactly.
 
 Everything is vectorised with numpy and drawn from `numpy.random.default_rng` streams derived from the
 seed, so the same seed and scale give identical files. The rules are described in `docs/demo_world.md`.
