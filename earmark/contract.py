@@ -237,6 +237,29 @@ TRUTH_USERS = Entity(
     ),
 )
 
+TRUTH_EFFECTS = Entity(
+    "truth_effects",
+    required=False,
+    audit_only=True,
+    may_be_absent=True,
+    description=(
+        "Simulator truth per campaign and person: the true assignment propensity and the campaign's own "
+        "potential outcomes, one row per treatments row. Audit only."
+    ),
+    columns=(
+        _c("campaign_id", "string", False, "Campaign identifier, as in treatments."),
+        _c("true_person_id", "string", False, "Person identifier, as in truth_identity."),
+        _c("account_ref", "string", True, "Account of the person."),
+        _c("archetype", "string", False, "persuadable, sleeping_dog, sure_thing or lost_cause."),
+        _c("propensity", "double", False, "True probability that this row was treated in this campaign."),
+        _c("p_control", "double", False, "Conversion probability in the campaign's window without it."),
+        _c("p_treated", "double", False, "Conversion probability in the campaign's window with it."),
+        _c("true_uplift", "double", False, "p_treated - p_control: the campaign's true effect."),
+        _c("y_control", "boolean", False, "Drawn potential outcome without the campaign."),
+        _c("y_treated", "boolean", False, "Drawn potential outcome with the campaign."),
+    ),
+)
+
 TRUTH_DEFECTS = Entity(
     "truth_defects",
     required=False,
@@ -265,6 +288,7 @@ ENTITIES: tuple[Entity, ...] = (
     UPLIFT_SCORES,
     TRUTH_IDENTITY,
     TRUTH_USERS,
+    TRUTH_EFFECTS,
     TRUTH_DEFECTS,
 )
 ENTITY_BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}

@@ -1,10 +1,12 @@
-"""The demo world: a seeded simulator of a B2B company, its accounts, users, order book and one past nudge.
+"""The demo world: a seeded simulator of a B2B company, its accounts, users, order book and past campaigns.
 
 `simulate_world` writes the raw input contract (customers, accounts, transactions, activity, treatments,
 outcomes) plus the audit-only truth files and a `manifest.json`. Every person has a hidden archetype that
-drives their activity, purchases and reaction to the nudge; the campaign was assigned with a bias towards
-already unhappy users; defects are injected at stated rates and then counted on the final tables with the
-same first-match rules the pipeline applies, so the manifest can be recovered exactly.
+drives their activity, purchases and reaction to each campaign: an automated nudge assigned with a bias
+towards already unhappy users, and an earlier customer-success call campaign whose account managers chose
+large and declining accounts (its rows append after the nudge's, from a random stream of their own).
+Defects are injected at stated rates and then counted on the final tables with the same first-match rules
+the pipeline applies, so the manifest can be recovered exactly.
 
 Everything is vectorised with numpy and drawn from `numpy.random.default_rng` streams derived from the
 seed, so the same seed and scale give identical files. The rules are described in `docs/demo_world.md`.
@@ -48,6 +50,13 @@ TREATED_AT = _sec(2025, 12, 1)  # campaign start, for every treatments row
 OUTCOME_WINDOW_DAYS = 21
 OUTCOME_END = TREATED_AT + OUTCOME_WINDOW_DAYS * DAY
 CAMPAIGN_ID = "nudge_2025_11"
+# The earlier customer-success campaign: account managers called whole accounts.
+CALL_CAMPAIGN_ID = "cs_outreach_2025_10"
+CALL_AT = _sec(2025, 10, 20)
+CALL_WINDOW_DAYS = 21
+CALL_END = CALL_AT + CALL_WINDOW_DAYS * DAY
+CALL_SIGNUP_BY = CALL_AT - 14 * DAY
+CALL_ACTIVITY_DAYS = 21  # decline: active days in the 21 days before the call against the first 21 days
 ACCOUNTS_FROM = _sec(2018, 1, 1)  # accounts are opened between these two times
 ACCOUNTS_TO = _sec(2024, 11, 1)
 LAST_SIGNUP = _sec(2025, 9, 1)  # regular persons sign up before this (new owners of reused refs later)
@@ -82,6 +91,19 @@ LOST_CAUSE_STOP_DAYS = (20, 520)  # lost causes stop this many days after max(si
 PROPENSITY_BASE, PROPENSITY_SPAN = 0.12, 0.63
 INELIGIBLE_RATE = 0.05
 EMAIL_CHANNEL_SHARE = 0.6
+
+# The call campaign. Account managers chose accounts: propensity = base + size weight * size_score + decline
+# weight * decline_score, where size_score = clip(log(users / 2) / log(50 / 2), 0, 1) and decline_score =
+# clip((1 - ratio) / 0.5, 0, 1), ratio = (active days of the account's listed users in the 21 days before the
+# call + 1) / (their active days in the first 21 days of the activity window + 1).
+CALL_PROPENSITY_BASE, CALL_SIZE_WEIGHT, CALL_DECLINE_WEIGHT = 0.05, 0.35, 0.40
+CALL_SIZE_FULL = 50  # users at which size_score reaches 1 (2 users: 0)
+CALL_DECLINE_FULL = 0.5  # drop in the activity ratio at which decline_score reaches 1
+# The call's effect per archetype (uniform range), persuadables gaining a further bonus * size_score and bonus
+# * decline_score; in an account with a sleeping-dog admin every user's effect is min(effect, 0) + annoyance.
+CALL_UPLIFT = np.array([[0.05, 0.15], [-0.20, -0.08], [-0.02, 0.02], [-0.005, 0.005]])
+CALL_PERSUADABLE_SIZE_BONUS, CALL_PERSUADABLE_DECLINE_BONUS = 0.10, 0.10
+CALL_ANNOYED_ADMIN = (-0.15, -0.05)
 
 COUNTRIES = ("United Kingdom", "Germany", "France", "Netherlands", "United States", "Spain", "Sweden")
 COUNTRY_SHARES = np.array([0.35, 0.18, 0.12, 0.10, 0.15, 0.06, 0.04])
@@ -291,7 +313,7 @@ DOMAIN_TAILS = (
 EMAIL_TAGS = ("crm", "news", "billing", "work")
 
 # Random streams: one per part of the world, derived from the seed by spawn key.
-_S_PEOPLE, _S_TRANSACTIONS, _S_ACTIVITY, _S_CAMPAIGN = range(4)
+_S_PEOPLE, _S_TRANSACTIONS, _S_ACTIVITY, _S_CAMPAIGN, _S_CALL = range(5)
 ACTIVITY_CHUNK = 40_000  # persons per activity chunk
 WRITE_CHUNK = 1_000_000  # transaction lines per Parquet write
 
@@ -647,6 +669,8 @@ class _ActivityChunk:
     early: np.ndarray  # active days in the first 28 days of the window
     recent: np.ndarray  # active days in the 28 days before the campaign
     last: np.ndarray  # active days in the last CHURN_DAYS days of the window
+    call_early: np.ndarray  # active days in the first CALL_ACTIVITY_DAYS days of the window
+    call_recent: np.ndarray  # active days in the CALL_ACTIVITY_DAYS days before the call
 
 
 def _activity_chunks(p: _People, seed: int) -> Iterator[_ActivityChunk]:
@@ -654,6 +678,7 @@ def _activity_chunks(p: _People, seed: int) -> Iterator[_ActivityChunk]:
     weekday = (ACTIVITY_START // DAY + days + 3) % 7  # 0 = Monday (1970-01-01 was a Thursday)
     day_factor = np.where(weekday >= 5, WEEKEND_FACTOR, 1.0)
     treated_day = (TREATED_AT - ACTIVITY_START) // DAY
+    call_day = (CALL_AT - ACTIVITY_START) // DAY
     starts = list(range(0, p.n, ACTIVITY_CHUNK))
     total = 0
     for number, start in enumerate(starts):
@@ -669,6 +694,8 @@ def _activity_chunks(p: _People, seed: int) -> Iterator[_ActivityChunk]:
         early = active[:, :28].sum(axis=1)
         recent = active[:, treated_day - 28 : treated_day].sum(axis=1)
         last = active[:, ACTIVITY_DAYS - CHURN_DAYS :].sum(axis=1)
+        call_early = active[:, :CALL_ACTIVITY_DAYS].sum(axis=1)
+        call_recent = active[:, call_day - CALL_ACTIVITY_DAYS : call_day].sum(axis=1)
         rows, day = np.nonzero(active)
         del prob, active
         person = idx[rows]
@@ -697,6 +724,8 @@ def _activity_chunks(p: _People, seed: int) -> Iterator[_ActivityChunk]:
             early=early,
             recent=recent,
             last=last,
+            call_early=call_early,
+            call_recent=call_recent,
         )
 
     # unknown refs: a few rows per ghost ref, unique (ref, day)
@@ -718,6 +747,8 @@ def _activity_chunks(p: _People, seed: int) -> Iterator[_ActivityChunk]:
         early=empty,
         recent=empty,
         last=empty,
+        call_early=empty,
+        call_recent=empty,
     )
 
 
@@ -1108,6 +1139,93 @@ def _build_campaign(
     )
 
 
+@dataclass
+class _CallCampaign:
+    """The customer-success call campaign: accounts chosen by account managers, one row per listed user."""
+
+    person: np.ndarray  # one row per listed user of a considered account, ordered by customer_ref
+    size_score: np.ndarray  # per account
+    decline_score: np.ndarray  # per account
+    account_propensity: np.ndarray  # per account, 0 for an account with no listed user
+    considered: np.ndarray  # per account: has at least one listed user
+    called: np.ndarray  # per account
+    annoyed: np.ndarray  # per account: an admin is a sleeping dog
+    treated: np.ndarray  # per row
+    propensity: np.ndarray
+    p_control: np.ndarray
+    p_treated: np.ndarray
+    y_control: np.ndarray
+    y_treated: np.ndarray
+    converted: np.ndarray
+    revenue: np.ndarray
+    outcome_at: np.ndarray
+
+    @property
+    def true_uplift(self) -> np.ndarray:
+        return self.p_treated - self.p_control
+
+
+def _build_call_campaign(
+    p: _People, seed: int, call_early: np.ndarray, call_recent: np.ndarray, enabled: bool = True
+) -> _CallCampaign:
+    """Accounts called with a propensity that grows with size and with the decline of their users' activity;
+    an effect per archetype that is largest for persuadables in big, drifting accounts and negative for
+    every user of an account whose admin is a sleeping dog. Its own random stream, so nothing else moves.
+    Not `enabled`, it lists nobody (the world as it was before the campaign was added)."""
+    rng = _rng(seed, _S_CALL)
+    listed = np.flatnonzero(~p.is_first_owner & (p.signup <= CALL_SIGNUP_BY) & (p.acct >= 0) & enabled)
+    listed = listed[np.argsort(p.ref[listed], kind="stable")]
+    m, n_acc = len(listed), p.n_accounts
+    acct = p.acct[listed]
+    size_score = np.clip(np.log(p.acc_size / 2.0) / np.log(CALL_SIZE_FULL / 2.0), 0.0, 1.0)
+    early = np.bincount(acct, weights=call_early[listed], minlength=n_acc)
+    recent = np.bincount(acct, weights=call_recent[listed], minlength=n_acc)
+    ratio = (recent + 1.0) / (early + 1.0)
+    decline_score = np.clip((1.0 - ratio) / CALL_DECLINE_FULL, 0.0, 1.0)
+    considered = np.bincount(acct, minlength=n_acc) > 0
+    propensity = CALL_PROPENSITY_BASE + CALL_SIZE_WEIGHT * size_score + CALL_DECLINE_WEIGHT * decline_score
+    account_propensity = np.where(considered, np.clip(propensity, 0.0, 1.0), 0.0)
+    called = considered & (rng.random(n_acc) < account_propensity)
+    annoyed = np.bincount(p.acct[p.admin & (p.arch == SLEEPING_DOG)], minlength=n_acc) > 0
+
+    arch = p.arch[listed]
+    lo, hi = P_CONTROL[arch, 0], P_CONTROL[arch, 1]
+    p_control = lo + rng.random(m) * (hi - lo)
+    lo, hi = CALL_UPLIFT[arch, 0], CALL_UPLIFT[arch, 1]
+    effect = lo + rng.random(m) * (hi - lo)
+    bonus = CALL_PERSUADABLE_SIZE_BONUS * size_score[acct]
+    bonus += CALL_PERSUADABLE_DECLINE_BONUS * decline_score[acct]
+    effect = np.where(arch == PERSUADABLE, effect + bonus, effect)
+    low, high = CALL_ANNOYED_ADMIN
+    annoyance = low + rng.random(m) * (high - low)
+    effect = np.where(annoyed[acct], np.minimum(effect, 0.0) + annoyance, effect)
+    p_treated = np.clip(p_control + effect, 0.0, 1.0)
+    u = rng.random(m)  # couples the two potential outcomes, as in the nudge
+    y_control, y_treated = u < p_control, u < p_treated
+    treated = called[acct]
+    converted = np.where(treated, y_treated, y_control)
+    amount = np.round(CONVERSION_VALUE[p.acc_plan[acct]] * rng.lognormal(-0.08, 0.4, m), 2)
+    when = CALL_AT + np.floor(rng.random(m) * CALL_WINDOW_DAYS * DAY).astype(np.int64)
+    return _CallCampaign(
+        person=listed,
+        size_score=size_score,
+        decline_score=decline_score,
+        account_propensity=account_propensity,
+        considered=considered,
+        called=called,
+        annoyed=annoyed,
+        treated=treated,
+        propensity=account_propensity[acct],
+        p_control=p_control,
+        p_treated=p_treated,
+        y_control=y_control,
+        y_treated=y_treated,
+        converted=converted,
+        revenue=np.where(converted, amount, 0.0),
+        outcome_at=np.where(converted, when, CALL_END),
+    )
+
+
 def _customer_records(p: _People) -> dict[str, Any]:
     """Customer records (main record per person, plus the extra record of duplicated persons), ordered by
     customer_ref then signup_at."""
@@ -1138,11 +1256,13 @@ def _write(table: pa.Table, path: Path) -> int:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def simulate_world(out_dir: Path, seed: int = 42, scale: float = 1.0) -> dict:
+def simulate_world(out_dir: Path, seed: int = 42, scale: float = 1.0, *, call_campaign: bool = True) -> dict:
     """Write the demo world (raw contract files, truth files, manifest.json) into `out_dir`.
 
     Returns the manifest: seed, scale, row counts per file, defect counts (recounted on the final tables
-    with the pipeline's first-match rules) and the generative parameters.
+    with the pipeline's first-match rules) and the generative parameters. `call_campaign=False` leaves out
+    the customer-success call campaign's rows, which otherwise only append to treatments and outcomes
+    (a check that every other row stays the same).
     """
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
@@ -1207,6 +1327,8 @@ def simulate_world(out_dir: Path, seed: int = 42, scale: float = 1.0) -> dict:
     early = np.zeros(p.n, dtype=np.int64)
     recent = np.zeros(p.n, dtype=np.int64)
     last = np.zeros(p.n, dtype=np.int64)
+    call_early = np.zeros(p.n, dtype=np.int64)
+    call_recent = np.zeros(p.n, dtype=np.int64)
     activity_status = np.zeros(len(ACTIVITY_RULES) + 1, dtype=np.int64)
     schema = contract.arrow_schema(contract.ACTIVITY)
     with pq.ParquetWriter(out_dir / contract.ACTIVITY.file_name, schema, compression="zstd") as writer:
@@ -1214,6 +1336,8 @@ def simulate_world(out_dir: Path, seed: int = 42, scale: float = 1.0) -> dict:
             early[chunk.persons] = chunk.early
             recent[chunk.persons] = chunk.recent
             last[chunk.persons] = chunk.last
+            call_early[chunk.persons] = chunk.call_early
+            call_recent[chunk.persons] = chunk.call_recent
             status = _classify_activity(chunk, p.n_refs)
             activity_status += np.bincount(status, minlength=len(activity_status))
             writer.write_table(_activity_table(p, chunk))
@@ -1229,22 +1353,30 @@ def simulate_world(out_dir: Path, seed: int = 42, scale: float = 1.0) -> dict:
     row_counts["transactions"] = len(lines.code)
     del lines
 
-    # campaign: treatments, outcomes, truth_users
+    # campaigns: treatments, outcomes, truth_users, truth_effects. The nudge's rows come first; the call
+    # campaign's rows are appended after them.
     c = _build_campaign(p, seed, early, recent, last)
+    call = _build_call_campaign(p, seed, call_early, call_recent, enabled=call_campaign)
     refs = p.ref_strings.take(pa.array(p.ref[c.person]))
-    m = len(c.person)
-    campaign = pa.array([CAMPAIGN_ID] * m, type=pa.string())
-    channel = np.where(c.email_channel, "email", "in_app")
+    call_refs = p.ref_strings.take(pa.array(p.ref[call.person]))
+    m, k = len(c.person), len(call.person)
+    campaign = pa.array([CAMPAIGN_ID] * m + [CALL_CAMPAIGN_ID] * k, type=pa.string())
+    all_refs = pa.concat_arrays([refs, call_refs])
+    treated = np.concatenate([c.treated, call.treated])
+    channel = np.concatenate([np.where(c.email_channel, "email", "in_app"), np.full(k, "call")])
+    arm = np.concatenate(
+        [np.where(c.treated, "nudge", "control"), np.where(call.treated, "human_outreach", "control")]
+    )
     row_counts["treatments"] = _write(
         pa.Table.from_arrays(
             [
                 campaign,
-                refs,
-                pa.array(c.eligible),
-                pa.array(c.treated),
-                pa.array(np.where(c.treated, "nudge", "control")),
-                pa.array(channel, type=pa.string(), mask=~c.treated),
-                _timestamps(np.full(m, TREATED_AT)),
+                all_refs,
+                pa.array(np.concatenate([c.eligible, np.ones(k, dtype=bool)])),
+                pa.array(treated),
+                pa.array(arm),
+                pa.array(channel, type=pa.string(), mask=~treated),
+                _timestamps(np.concatenate([np.full(m, TREATED_AT), np.full(k, CALL_AT)])),
             ],
             schema=contract.arrow_schema(contract.TREATMENTS),
         ),
@@ -1254,15 +1386,37 @@ def simulate_world(out_dir: Path, seed: int = 42, scale: float = 1.0) -> dict:
         pa.Table.from_arrays(
             [
                 campaign,
-                refs,
-                pa.array(c.converted),
-                pa.array(c.revenue, type=pa.float64()),
-                pa.array(c.churned),
-                _timestamps(c.outcome_at),
+                all_refs,
+                pa.array(np.concatenate([c.converted, call.converted])),
+                pa.array(np.concatenate([c.revenue, call.revenue]), type=pa.float64()),
+                # the churn label belongs to the end of the activity window: not measured for the call
+                pa.array(np.concatenate([c.churned, np.zeros(k, dtype=bool)]), mask=np.arange(m + k) >= m),
+                _timestamps(np.concatenate([c.outcome_at, call.outcome_at])),
             ],
             schema=contract.arrow_schema(contract.OUTCOMES),
         ),
         out_dir / contract.OUTCOMES.file_name,
+    )
+    persons = np.concatenate([c.person, call.person])
+    effect_p_control = np.concatenate([c.p_control[c.person], call.p_control])
+    effect_p_treated = np.concatenate([c.p_treated[c.person], call.p_treated])
+    row_counts["truth_effects"] = _write(
+        pa.Table.from_arrays(
+            [
+                campaign,
+                _person_ids(persons),
+                _account_ids(p.acct[persons]),
+                pa.array(ARCHETYPES).take(pa.array(p.arch[persons].astype(np.int64))),
+                pa.array(np.concatenate([np.where(c.eligible, c.propensity, 0.0), call.propensity])),
+                pa.array(effect_p_control),
+                pa.array(effect_p_treated),
+                pa.array(effect_p_treated - effect_p_control),
+                pa.array(np.concatenate([c.y_control[c.person], call.y_control])),
+                pa.array(np.concatenate([c.y_treated[c.person], call.y_treated])),
+            ],
+            schema=contract.arrow_schema(contract.TRUTH_EFFECTS),
+        ),
+        out_dir / contract.TRUTH_EFFECTS.file_name,
     )
     everyone = np.arange(p.n)
     row_counts["truth_users"] = _write(
@@ -1305,7 +1459,7 @@ def simulate_world(out_dir: Path, seed: int = 42, scale: float = 1.0) -> dict:
         "activity": dict(zip([*ACTIVITY_RULES, "kept"], activity_status.tolist(), strict=True)),
     }
     ordered = {e.name: row_counts[e.name] for e in contract.ENTITIES if e.name in row_counts}
-    manifest = _manifest(seed, scale, p, c, ordered, defects, status_counts)
+    manifest = _manifest(seed, scale, p, c, call, ordered, defects, status_counts)
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
@@ -1315,6 +1469,7 @@ def _manifest(
     scale: float,
     p: _People,
     c: _Campaign,
+    call: _CallCampaign,
     row_counts: dict[str, int],
     defects: list[dict],
     status_counts: dict[str, dict[str, int]],
@@ -1330,6 +1485,18 @@ def _manifest(
 
     def r(x: float) -> float:
         return round(float(x), 6)
+
+    def mean(x: np.ndarray) -> float | None:
+        return r(x.mean()) if x.size else None
+
+    call_uplift = call.true_uplift
+    call_arch = arch[call.person]
+    call_annoyed = call.annoyed[p.acct[call.person]]
+    call_naive = (
+        r(call.converted[call.treated].mean() - call.converted[~call.treated].mean())
+        if call.treated.any() and (~call.treated).any()
+        else None
+    )
 
     return {
         "generator": "earmark.simulate",
@@ -1347,6 +1514,10 @@ def _manifest(
             "treated_at": _iso(TREATED_AT),
             "outcome_window_days": OUTCOME_WINDOW_DAYS,
             "outcome_window_end": _iso(OUTCOME_END),
+            "call_campaign_id": CALL_CAMPAIGN_ID,
+            "call_treated_at": _iso(CALL_AT),
+            "call_outcome_window_days": CALL_WINDOW_DAYS,
+            "call_outcome_window_end": _iso(CALL_END),
             "churn_rule": f"no activity row in the last {CHURN_DAYS} days of the activity window "
             f"({_iso(TX_END - CHURN_DAYS * DAY)[:10]} .. {_iso(TX_END - DAY)[:10]})",
         },
@@ -1383,6 +1554,48 @@ def _manifest(
             "activity window",
             "ineligible_rate": INELIGIBLE_RATE,
             "email_channel_share": EMAIL_CHANNEL_SHARE,
+        },
+        "call_campaign": {
+            "campaign_id": CALL_CAMPAIGN_ID,
+            "arm": "human_outreach",
+            "channel": "call",
+            "listed": f"every user of an account who signed up by {_iso(CALL_SIGNUP_BY)[:10]} (first owners "
+            "of reused refs excluded); customers without an account are not in this campaign",
+            "propensity": f"clip({CALL_PROPENSITY_BASE} + {CALL_SIZE_WEIGHT} * size_score + "
+            f"{CALL_DECLINE_WEIGHT} * decline_score, 0, 1) per account; size_score = "
+            f"clip(log(users / 2) / log({CALL_SIZE_FULL} / 2), 0, 1); decline_score = "
+            f"clip((1 - ratio) / {CALL_DECLINE_FULL}, 0, 1), ratio = (active days of the account's listed "
+            f"users in the {CALL_ACTIVITY_DAYS} days before the call + 1) / (their active days in the first "
+            f"{CALL_ACTIVITY_DAYS} days of the activity window + 1)",
+            "uplift_range": {name: [r(x) for x in CALL_UPLIFT[i]] for i, name in enumerate(ARCHETYPES)},
+            "persuadable_bonus": f"+ {CALL_PERSUADABLE_SIZE_BONUS} * size_score + "
+            f"{CALL_PERSUADABLE_DECLINE_BONUS} * decline_score",
+            "sleeping_dog_admin": "in an account with a sleeping-dog admin every user's uplift is "
+            f"min(uplift, 0) + uniform{list(CALL_ANNOYED_ADMIN)}",
+            "realised": {
+                "accounts_considered": int(call.considered.sum()),
+                "accounts_called": int(call.called.sum()),
+                "sleeping_dog_admin_accounts": int((call.annoyed & call.considered).sum()),
+                "sleeping_dog_admin_accounts_called": int((call.annoyed & call.called).sum()),
+                "rows": len(call.person),
+                "calls": int(call.treated.sum()),
+                "naive_called_minus_control_conversion": call_naive,
+                "mean_true_uplift_called": mean(call_uplift[call.treated]),
+                "mean_true_uplift_listed": mean(call_uplift),
+                "mean_true_uplift_by_archetype_other_accounts": {
+                    name: mean(call_uplift[(call_arch == i) & ~call_annoyed])
+                    for i, name in enumerate(ARCHETYPES)
+                },
+                "mean_true_uplift_sleeping_dog_admin_accounts": mean(call_uplift[call_annoyed]),
+                "mean_size_score": {
+                    "called": mean(call.size_score[call.called]),
+                    "not_called": mean(call.size_score[call.considered & ~call.called]),
+                },
+                "mean_decline_score": {
+                    "called": mean(call.decline_score[call.called]),
+                    "not_called": mean(call.decline_score[call.considered & ~call.called]),
+                },
+            },
         },
         "realised": {
             "accounts": p.n_accounts,

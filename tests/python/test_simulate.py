@@ -78,6 +78,13 @@ def _resolve(events: pd.DataFrame, at: str, records: pd.DataFrame) -> pd.DataFra
     return merged.sort_values("row").set_index("row")
 
 
+def _nudge_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The nudge campaign's rows of treatments or outcomes: the first block, before the call campaign's."""
+    nudge = frame["campaign_id"] == "nudge_2025_11"
+    assert nudge.to_numpy()[: nudge.sum()].all(), "the nudge rows come first"
+    return frame[nudge]
+
+
 def _manifest_counts(manifest: dict, file: str) -> dict[str, int]:
     return {d["defect"]: d["row_count"] for d in manifest["defects"] if d["file"] == file}
 
@@ -150,7 +157,11 @@ def test_sizes_scale_linearly(world: tuple[Path, dict], small_world: tuple[Path,
     assert counts["truth_users"] < counts["customers"] < 1.06 * counts["truth_users"]
     assert 25_000 <= counts["transactions"] <= 40_000
     assert 40_000 <= counts["activity"] <= 110_000
-    assert 0.9 * counts["truth_users"] <= counts["treatments"] == counts["outcomes"] <= counts["truth_users"]
+    # the nudge lists nearly every person; the call campaign's rows are appended after its rows
+    nudge, call = world[1]["realised"]["treatments_rows"], world[1]["call_campaign"]["realised"]["rows"]
+    assert counts["treatments"] == counts["outcomes"] == counts["truth_effects"] == nudge + call
+    assert 0.9 * counts["truth_users"] <= nudge <= counts["truth_users"]
+    assert 0.9 * counts["truth_users"] <= call <= nudge
     assert small["accounts"] == 125
     for name in ("truth_users", "transactions", "activity"):
         assert 0.35 <= small[name] / counts[name] <= 0.65, name
@@ -438,7 +449,7 @@ def test_campaign_assignment_is_biased(world: tuple[Path, dict]) -> None:
     users = _read(directory, "truth_users").set_index("true_person_id")
     assert not treatments.duplicated(["campaign_id", "customer_ref"]).any()
     assert treatments[["campaign_id", "customer_ref"]].equals(outcomes[["campaign_id", "customer_ref"]])
-    assert (treatments["campaign_id"] == "nudge_2025_11").all()
+    treatments, outcomes = _nudge_rows(treatments), _nudge_rows(outcomes)
     assert (treatments["treated_at"] == TREATED_AT).all()
     assert (treatments["arm"] == np.where(treatments["treated"], "nudge", "control")).all()
     assert set(treatments.loc[treatments["treated"], "channel"]) == {"email", "in_app"}
@@ -476,8 +487,8 @@ def test_campaign_assignment_is_biased(world: tuple[Path, dict]) -> None:
 def test_churn_label_is_no_activity_in_the_last_14_days(world: tuple[Path, dict]) -> None:
     directory = world[0]
     records = _records(directory)
-    treatments = _read(directory, "treatments")
-    outcomes = _read(directory, "outcomes")
+    treatments = _nudge_rows(_read(directory, "treatments"))
+    outcomes = _nudge_rows(_read(directory, "outcomes"))
     users = _read(directory, "truth_users").set_index("true_person_id")
     activity = _read(directory, "activity")
     at = pd.to_datetime(activity["activity_date"]).astype("datetime64[us]")
@@ -497,3 +508,170 @@ def test_normalise_email() -> None:
     assert simulate.normalise_email("JANE.DOE.12@ACME.COM") == "jane.doe.12@acme.com"
     assert simulate.normalise_email(None) is None
     assert re.fullmatch(r"\S+@\S+", simulate._email_variant("jane.doe.12@acme.com", 3, "news").strip())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The customer-success call campaign
+
+CALL_AT = pd.Timestamp("2025-10-20")
+
+
+def _call_frame(directory: Path) -> pd.DataFrame:
+    """The call campaign's rows: treatments, outcomes and truth_effects side by side (one row order), with
+    the account of each row and whether an admin of that account is a sleeping dog."""
+    treatments = _read(directory, "treatments")
+    outcomes = _read(directory, "outcomes")
+    effects = _read(directory, "truth_effects")
+    assert treatments["campaign_id"].tolist() == effects["campaign_id"].tolist()
+    call = (treatments["campaign_id"] == "cs_outreach_2025_10").to_numpy()
+    frame = pd.concat(
+        [
+            treatments[call].reset_index(drop=True),
+            outcomes.loc[call, ["converted", "revenue", "churned", "outcome_at"]].reset_index(drop=True),
+            effects.loc[call, effects.columns.drop("campaign_id")].reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    records = _records(directory)
+    admins = records[records["role"] == "admin"].drop_duplicates("true_person_id")
+    archetype = _read(directory, "truth_users").set_index("true_person_id")["archetype"]
+    dog_admin = admins[archetype.reindex(admins["true_person_id"]).to_numpy() == "sleeping_dog"]
+    frame["dog_admin_account"] = frame["account_ref"].isin(set(dog_admin["account_ref"]))
+    return frame
+
+
+def test_call_campaign_only_appends_rows(world: tuple[Path, dict], tmp_path: Path) -> None:
+    directory, manifest = world
+    without = simulate_world(tmp_path, seed=SEED, scale=SCALE, call_campaign=False)
+    assert without["realised"] == manifest["realised"]
+    # the nudge rows as they were before the call campaign existed (2,209 at this seed and scale)
+    assert without["row_counts"]["treatments"] == manifest["realised"]["treatments_rows"] == 2_209
+    for entity in SIMULATED_ENTITIES:
+        before = pq.read_table(tmp_path / entity.file_name)
+        after = pq.read_table(directory / entity.file_name)
+        assert after.slice(0, before.num_rows).equals(before), entity.name
+        appended = after.num_rows - before.num_rows
+        expected = manifest["call_campaign"]["realised"]["rows"]
+        assert appended == (expected if entity.name in {"treatments", "outcomes", "truth_effects"} else 0)
+
+
+def test_call_campaign_rows(world: tuple[Path, dict]) -> None:
+    directory, manifest = world
+    frame = _call_frame(directory)
+    records = _records(directory)
+    assert (frame["treated_at"] == CALL_AT).all()
+    assert frame["eligible"].all()
+    assert (frame["arm"] == np.where(frame["treated"], "human_outreach", "control")).all()
+    assert (frame.loc[frame["treated"], "channel"] == "call").all()
+    assert frame.loc[~frame["treated"], "channel"].isna().all()
+    assert frame["churned"].isna().all()
+    # a whole account is called or not, and only accounts take part
+    assert frame["account_ref"].notna().all()
+    assert (frame.groupby("account_ref")["treated"].nunique() == 1).all()
+    assert (frame.groupby("account_ref")["propensity"].nunique() == 1).all()
+    # every user of an account who signed up 14 days before the call, each under the ref that resolves
+    resolved = _resolve(frame[["customer_ref", "treated_at"]], "treated_at", records)
+    assert (resolved["true_person_id"].to_numpy() == frame["true_person_id"].to_numpy()).all()
+    first = records.sort_values("signup_at", kind="stable").drop_duplicates("true_person_id")
+    signed_up = first.set_index("true_person_id")["signup_at"]
+    assert (signed_up.reindex(frame["true_person_id"]) <= CALL_AT - pd.Timedelta(days=14)).all()
+    reused = records[records["customer_ref"].duplicated(keep=False)]
+    first_owners = reused.sort_values("signup_at").drop_duplicates("customer_ref")["true_person_id"]
+    eligible_people = set(signed_up.index[signed_up <= CALL_AT - pd.Timedelta(days=14)])
+    assert set(frame["true_person_id"]) == eligible_people - set(first_owners)
+    # outcomes from the campaign's own potential outcomes, in its own 21-day window
+    expected = np.where(frame["treated"], frame["y_treated"], frame["y_control"])
+    assert (frame["converted"] == expected).all()
+    assert ((frame["revenue"] > 0) == frame["converted"]).all()
+    window_end = CALL_AT + pd.Timedelta(days=21)
+    assert ((frame["outcome_at"] >= CALL_AT) & (frame["outcome_at"] <= window_end)).all()
+    assert (frame.loc[~frame["converted"], "outcome_at"] == window_end).all()
+    realised = manifest["call_campaign"]["realised"]
+    assert realised["calls"] == int(frame["treated"].sum())
+    assert realised["accounts_called"] == frame.loc[frame["treated"], "account_ref"].nunique()
+
+
+def test_call_assignment_favours_large_and_declining_accounts(world: tuple[Path, dict]) -> None:
+    directory = world[0]
+    frame = _call_frame(directory)
+    accounts = frame.groupby("account_ref").agg(
+        called=("treated", "first"), propensity=("propensity", "first"), users=("true_person_id", "size")
+    )
+    assert accounts["propensity"].between(0.05, 0.80).all()
+    # the realised calls are a draw of the recorded propensities (within 4 standard deviations)
+    p = accounts["propensity"]
+    assert abs(accounts["called"].sum() - p.sum()) < 4 * np.sqrt((p * (1 - p)).sum())
+    called, other = accounts[accounts["called"]], accounts[~accounts["called"]]
+    assert called["users"].mean() > 1.1 * other["users"].mean()
+    # declining accounts: fewer active days in the 21 days before the call than in the first 21 days
+    activity = _read(directory, "activity")
+    account_of = _records(directory).drop_duplicates("customer_ref").set_index("customer_ref")["account_ref"]
+    days = pd.to_datetime(activity["activity_date"])
+    start = pd.Timestamp("2025-09-03")
+    early = (days >= start) & (days < start + pd.Timedelta(days=21))
+    recent = (days >= CALL_AT - pd.Timedelta(days=21)) & (days < CALL_AT)
+    acct = account_of.reindex(activity["customer_ref"]).to_numpy()
+    ratio = (pd.Series(recent.to_numpy()).groupby(acct).sum() + 1) / (
+        pd.Series(early.to_numpy()).groupby(acct).sum() + 1
+    )
+    assert ratio.reindex(called.index).mean() < ratio.reindex(other.index).mean() - 0.05
+    assert p.reindex(called.index).mean() > p.reindex(other.index).mean() + 0.05
+
+
+def test_call_effects_have_the_documented_signs(world: tuple[Path, dict]) -> None:
+    frame = _call_frame(world[0])
+    assert np.array_equal(
+        frame["true_uplift"].to_numpy(), (frame["p_treated"] - frame["p_control"]).to_numpy()
+    )
+    other = frame[~frame["dog_admin_account"]]
+    by = {name: group["true_uplift"] for name, group in other.groupby("archetype")}
+    assert (by["persuadable"] >= 0.05).all() and by["persuadable"].max() <= 0.35
+    assert (by["sleeping_dog"] < 0).all()
+    assert by["sure_thing"].abs().max() <= 0.02
+    assert by["lost_cause"].abs().max() <= 0.005 + 1e-12
+    # persuadables gain more in big accounts
+    users = frame.groupby("account_ref")["true_person_id"].transform("size")
+    persuadable = frame["archetype"].eq("persuadable") & ~frame["dog_admin_account"]
+    big, small = persuadable & (users >= 20), persuadable & (users <= 4)
+    assert frame.loc[big, "true_uplift"].mean() > frame.loc[small, "true_uplift"].mean() + 0.03
+    # an account whose admin is a sleeping dog: a call hurts every one of its users
+    hurt = frame[frame["dog_admin_account"]]
+    assert len(hurt) > 0 and (hurt["true_uplift"] < 0).all()
+    # coupled draws, as in the nudge
+    up, down = frame["true_uplift"] > 0, frame["true_uplift"] < 0
+    assert not (frame["y_control"] & ~frame["y_treated"] & up).any()
+    assert not (frame["y_treated"] & ~frame["y_control"] & down).any()
+
+
+def test_call_naive_difference_is_not_the_true_effect(world: tuple[Path, dict]) -> None:
+    frame = _call_frame(world[0])
+    realised = world[1]["call_campaign"]["realised"]
+    called, control = frame[frame["treated"]], frame[~frame["treated"]]
+    naive = called["converted"].mean() - control["converted"].mean()
+    true = called["true_uplift"].mean()
+    assert realised["naive_called_minus_control_conversion"] == round(naive, 6)
+    assert realised["mean_true_uplift_called"] == round(true, 6)
+    # called accounts convert less on their own (declining users), so the naive difference understates
+    assert called["p_control"].mean() < control["p_control"].mean() - 0.01
+    assert naive < true - 0.005
+
+
+def test_truth_effects_of_the_nudge_are_truth_users(world: tuple[Path, dict]) -> None:
+    directory = world[0]
+    effects = _read(directory, "truth_effects")
+    assert not effects.duplicated(["campaign_id", "true_person_id"]).any()
+    nudge = _nudge_rows(effects)
+    users = _read(directory, "truth_users").set_index("true_person_id").reindex(nudge["true_person_id"])
+    for column in (
+        "account_ref",
+        "archetype",
+        "p_control",
+        "p_treated",
+        "true_uplift",
+        "y_control",
+        "y_treated",
+    ):
+        assert (nudge[column].to_numpy() == users[column].to_numpy()).all(), column
+    treatments = _nudge_rows(_read(directory, "treatments"))
+    assert (nudge.loc[~treatments["eligible"].to_numpy(), "propensity"] == 0).all()
+    assert nudge.loc[treatments["eligible"].to_numpy(), "propensity"].between(0.12, 0.75).all()
