@@ -72,7 +72,7 @@ ranked as (
             when suppressing_gate is null and covers_human_outreach
                 then row_number() over (
                     partition by suppressing_gate is null and covers_human_outreach
-                    order by human_gain desc, account_id
+                    order by human_gain desc, account_id asc
                 )
         end as human_rank
 
