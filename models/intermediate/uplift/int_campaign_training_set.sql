@@ -21,20 +21,6 @@ customer_ref_periods as (
 
 ),
 
-kept_sales as (
-
-    select * from {{ ref('int_transactions_cleaned') }}
-    where is_kept_sale
-
-),
-
-kept_activity as (
-
-    select * from {{ ref('int_activity_cleaned') }}
-    where is_kept_activity
-
-),
-
 customers as (
 
     select * from {{ ref('int_customers_resolved') }}
@@ -73,53 +59,7 @@ outcome_per_assignment as (
 
 ),
 
-sales_before as (
-
-    select
-        assignments.treatment_row_number,
-        max(kept_sales.invoiced_at) as pre_last_purchase_at,
-        count(distinct kept_sales.invoice_ref) as pre_frequency,
-        cast(sum(kept_sales.line_value) as double) as pre_monetary,
-        cast(sum(kept_sales.line_value) filter (
-            where kept_sales.invoiced_at >= assignments.treated_at - interval 30 day
-        ) as double) as pre_spend_30_days
-
-    from assignments
-    inner join kept_sales
-        on
-            assignments.customer_id = kept_sales.customer_id
-            and assignments.treated_at > kept_sales.invoiced_at
-    group by assignments.treatment_row_number
-
-),
-
-activity_before as (
-
-    select
-        assignments.treatment_row_number,
-        max(kept_activity.activity_date) as pre_last_active_date,
-        count(*) filter (
-            where kept_activity.activity_date >= cast(assignments.treated_at as date) - 30
-        ) as pre_active_days_30,
-        sum(kept_activity.actions) filter (
-            where kept_activity.activity_date >= cast(assignments.treated_at as date) - 7
-        ) as pre_actions_7_days,
-        sum(kept_activity.actions) filter (
-            where kept_activity.activity_date >= cast(assignments.treated_at as date) - 37
-            and kept_activity.activity_date < cast(assignments.treated_at as date) - 7
-        ) as pre_actions_prior_30_days,
-        sum(kept_activity.actions) as pre_actions,
-        -- fixed-point sum: the same whatever order rows are added in
-        cast(sum(cast(kept_activity.active_minutes as decimal(18, 4))) as double) as pre_active_minutes
-
-    from assignments
-    inner join kept_activity
-        on
-            assignments.customer_id = kept_activity.customer_id
-            and kept_activity.activity_date < cast(assignments.treated_at as date)
-    group by assignments.treatment_row_number
-
-),
+{{ pre_reference_covariates('assignments', 'treatment_row_number', 'treated_at') }},
 
 final as (
 
@@ -141,28 +81,19 @@ final as (
         outcome_per_assignment.revenue,
         outcome_per_assignment.is_churned,
 
-        -- covariates, all from before treated_at
-        date_diff('day', sales_before.pre_last_purchase_at, assignments.treated_at) as pre_recency_days,
-        coalesce(sales_before.pre_frequency, 0) as pre_frequency,
-        coalesce(sales_before.pre_monetary, 0) as pre_monetary,
-        coalesce(sales_before.pre_spend_30_days, 0) as pre_spend_30_days,
-        coalesce(activity_before.pre_active_days_30, 0) as pre_active_days_30,
-        coalesce(activity_before.pre_actions, 0) as pre_actions,
-        case
-            when activity_before.pre_active_minutes > 0
-                then activity_before.pre_actions / activity_before.pre_active_minutes
-        end as pre_intensity,
-        case
-            when activity_before.treatment_row_number is not null
-                then {{ momentum_ratio(
-                    'coalesce(activity_before.pre_actions_7_days, 0)',
-                    'coalesce(activity_before.pre_actions_prior_30_days, 0)'
-                ) }}
-        end as pre_activity_momentum,
-        date_diff('day', customers.first_signup_at, assignments.treated_at) as pre_tenure_days,
-        coalesce(customers.is_admin, false) as is_admin,
-        sales_before.pre_last_purchase_at,
-        activity_before.pre_last_active_date,
+        -- covariates, all from before treated_at (macro pre_reference_covariates)
+        pre_reference_covariates.pre_recency_days,
+        pre_reference_covariates.pre_frequency,
+        pre_reference_covariates.pre_monetary,
+        pre_reference_covariates.pre_spend_30_days,
+        pre_reference_covariates.pre_active_days_30,
+        pre_reference_covariates.pre_actions,
+        pre_reference_covariates.pre_intensity,
+        pre_reference_covariates.pre_activity_momentum,
+        pre_reference_covariates.pre_tenure_days,
+        pre_reference_covariates.is_admin,
+        pre_reference_covariates.pre_last_purchase_at,
+        pre_reference_covariates.pre_last_active_date,
 
         -- attributes of the customers input
         {{ customer_attribute_columns('customers', reserved=[
@@ -175,8 +106,8 @@ final as (
         on
             assignments.campaign_id = outcome_per_assignment.campaign_id
             and assignments.customer_ref = outcome_per_assignment.customer_ref
-    left join sales_before on assignments.treatment_row_number = sales_before.treatment_row_number
-    left join activity_before on assignments.treatment_row_number = activity_before.treatment_row_number
+    left join pre_reference_covariates
+        on assignments.treatment_row_number = pre_reference_covariates.treatment_row_number
     left join customers on assignments.customer_id = customers.customer_id
 
 )

@@ -1,0 +1,118 @@
+{#-
+    The pre_* covariates of the uplift model, each measured strictly before a reference time: the one
+    definition the training set (reference: treated_at of each campaign assignment) and the scoring set
+    (reference: the build's as-of date) share, so a model fitted on one can score the other.
+
+    `reference_rows`: a CTE (or relation) in scope with one row per `row_key`, a customer_id and the
+    reference timestamp `reference_at` (a column name). Emits CTEs, the last named
+    pre_reference_covariates: one row per reference row, `row_key` then every covariate, in this order:
+    pre_recency_days, pre_frequency, pre_monetary, pre_spend_30_days, pre_active_days_30, pre_actions,
+    pre_intensity, pre_activity_momentum, pre_tenure_days, is_admin, pre_last_purchase_at,
+    pre_last_active_date. The caller writes the comma before the next CTE.
+-#}
+{% macro pre_reference_covariates(reference_rows, row_key, reference_at) -%}
+pre_kept_sales as (
+
+    select * from {{ ref('int_transactions_cleaned') }}
+    where is_kept_sale
+
+),
+
+pre_kept_activity as (
+
+    select * from {{ ref('int_activity_cleaned') }}
+    where is_kept_activity
+
+),
+
+pre_customers as (
+
+    select * from {{ ref('int_customers_resolved') }}
+
+),
+
+pre_sales_before as (
+
+    select
+        {{ reference_rows }}.{{ row_key }},
+        max(pre_kept_sales.invoiced_at) as pre_last_purchase_at,
+        count(distinct pre_kept_sales.invoice_ref) as pre_frequency,
+        cast(sum(pre_kept_sales.line_value) as double) as pre_monetary,
+        cast(sum(pre_kept_sales.line_value) filter (
+            where pre_kept_sales.invoiced_at >= {{ reference_rows }}.{{ reference_at }} - interval 30 day
+        ) as double) as pre_spend_30_days
+
+    from {{ reference_rows }}
+    inner join pre_kept_sales
+        on
+            {{ reference_rows }}.customer_id = pre_kept_sales.customer_id
+            and {{ reference_rows }}.{{ reference_at }} > pre_kept_sales.invoiced_at
+    group by {{ reference_rows }}.{{ row_key }}
+
+),
+
+pre_activity_before as (
+
+    select
+        {{ reference_rows }}.{{ row_key }},
+        max(pre_kept_activity.activity_date) as pre_last_active_date,
+        count(*) filter (
+            where pre_kept_activity.activity_date >= cast({{ reference_rows }}.{{ reference_at }} as date) - 30
+        ) as pre_active_days_30,
+        sum(pre_kept_activity.actions) filter (
+            where pre_kept_activity.activity_date >= cast({{ reference_rows }}.{{ reference_at }} as date) - 7
+        ) as pre_actions_7_days,
+        sum(pre_kept_activity.actions) filter (
+            where pre_kept_activity.activity_date >= cast({{ reference_rows }}.{{ reference_at }} as date) - 37
+            and pre_kept_activity.activity_date < cast({{ reference_rows }}.{{ reference_at }} as date) - 7
+        ) as pre_actions_prior_30_days,
+        sum(pre_kept_activity.actions) as pre_actions,
+        -- fixed-point sum: the same whatever order rows are added in
+        cast(sum(cast(pre_kept_activity.active_minutes as decimal(18, 4))) as double) as pre_active_minutes
+
+    from {{ reference_rows }}
+    inner join pre_kept_activity
+        on
+            {{ reference_rows }}.customer_id = pre_kept_activity.customer_id
+            and pre_kept_activity.activity_date < cast({{ reference_rows }}.{{ reference_at }} as date)
+    group by {{ reference_rows }}.{{ row_key }}
+
+),
+
+pre_reference_covariates as (
+
+    select
+        {{ reference_rows }}.{{ row_key }},
+        date_diff(
+            'day', pre_sales_before.pre_last_purchase_at, {{ reference_rows }}.{{ reference_at }}
+        ) as pre_recency_days,
+        coalesce(pre_sales_before.pre_frequency, 0) as pre_frequency,
+        coalesce(pre_sales_before.pre_monetary, 0) as pre_monetary,
+        coalesce(pre_sales_before.pre_spend_30_days, 0) as pre_spend_30_days,
+        coalesce(pre_activity_before.pre_active_days_30, 0) as pre_active_days_30,
+        coalesce(pre_activity_before.pre_actions, 0) as pre_actions,
+        case
+            when pre_activity_before.pre_active_minutes > 0
+                then pre_activity_before.pre_actions / pre_activity_before.pre_active_minutes
+        end as pre_intensity,
+        case
+            when pre_activity_before.{{ row_key }} is not null
+                then {{ momentum_ratio(
+                    'coalesce(pre_activity_before.pre_actions_7_days, 0)',
+                    'coalesce(pre_activity_before.pre_actions_prior_30_days, 0)'
+                ) }}
+        end as pre_activity_momentum,
+        date_diff(
+            'day', pre_customers.first_signup_at, {{ reference_rows }}.{{ reference_at }}
+        ) as pre_tenure_days,
+        coalesce(pre_customers.is_admin, false) as is_admin,
+        pre_sales_before.pre_last_purchase_at,
+        pre_activity_before.pre_last_active_date
+
+    from {{ reference_rows }}
+    left join pre_sales_before on {{ reference_rows }}.{{ row_key }} = pre_sales_before.{{ row_key }}
+    left join pre_activity_before on {{ reference_rows }}.{{ row_key }} = pre_activity_before.{{ row_key }}
+    left join pre_customers on {{ reference_rows }}.customer_id = pre_customers.customer_id
+
+)
+{%- endmacro %}
