@@ -6,7 +6,9 @@
 --                   conversion (binary outcome) or outcome without treatment (continuous outcome)
 --   random          as many accounts as Earmark, by a seeded hash of the account id
 --   oracle          as many accounts as Earmark, by true net value (only where truth exists)
---   free_oracle     every account whose true net value of a nudge is positive (only where truth exists)
+--   free_oracle     the best action per account by the truth, under the same human capacity: a call for
+--                   the human_capacity accounts where a call's true net value beats the next best
+--                   action most, a nudge for every other account where it truly pays (truth only)
 with
 
 users as (
@@ -29,6 +31,12 @@ accounts as (
         ) as mean_baseline_score,
         cast(sum(cast(true_uplift as decimal(38, 10))) as double) * {{ var('value_per_conversion') }}
         - count(*) * {{ var('cost_per_automated_user') }} as true_net_value,
+        {% if var('cost_per_human_account') is not none %}
+            cast(sum(cast(true_call_uplift as decimal(38, 10))) as double) * {{ var('value_per_conversion') }}
+            - {{ var('cost_per_human_account') }}
+        {% else %}
+            cast(null as double)
+        {% endif %} as true_call_net_value,
         {{ hash_fraction("account_id || ':random:' || '" ~ var('policy_seed') ~ "'") }} as random_draw
 
     from users
@@ -50,9 +58,36 @@ ranked as (
             as baseline_rank,
         row_number() over (order by accounts.random_draw asc, accounts.account_id asc) as random_rank,
         row_number() over (order by accounts.true_net_value desc nulls last, accounts.account_id asc)
-            as oracle_rank
+            as oracle_rank,
+        accounts.true_call_net_value - greatest(accounts.true_net_value, 0) as true_call_gain
 
     from accounts
+
+),
+
+oracle_calls as (
+
+    select
+        account_id,
+        row_number() over (order by true_call_gain desc, account_id asc) as call_rank
+
+    from ranked
+    where true_call_gain > 0
+
+),
+
+free_oracle as (
+
+    select
+        ranked.account_id,
+        coalesce(
+            oracle_calls.call_rank <= {{ var('human_capacity') if var('human_capacity') is not none else 'oracle_calls.call_rank' }},
+            false
+        ) as is_call,
+        ranked.true_net_value
+
+    from ranked
+    left join oracle_calls on ranked.account_id = oracle_calls.account_id
 
 ),
 
@@ -90,8 +125,8 @@ members as (
     select
         'free_oracle' as policy,
         account_id
-    from ranked
-    where true_net_value > 0
+    from free_oracle
+    where is_call or true_net_value > 0
 
 )
 
@@ -99,7 +134,12 @@ select
     members.policy || ':' || members.account_id as policy_member_id,
     members.policy,
     members.account_id,
-    case when members.policy = 'earmark' and ranked.is_earmark_call then 'human' else 'automated' end as channel
+    case
+        when members.policy = 'earmark' and ranked.is_earmark_call then 'human'
+        when members.policy = 'free_oracle' and free_oracle.is_call then 'human'
+        else 'automated'
+    end as channel
 
 from members
 inner join ranked on members.account_id = ranked.account_id
+inner join free_oracle on members.account_id = free_oracle.account_id

@@ -1,5 +1,5 @@
 -- Per scored user: predicted uplift, the propensity baseline's score, the action their account got, and
--- the truth (archetype, true uplift) where the input carries it. The grain of every policy comparison.
+-- the truth (archetype, true uplift of the nudge and of a call) where the input carries it. The grain of every policy comparison.
 with
 
 user_scores as (
@@ -47,6 +47,22 @@ truth_users as (
 
 ),
 
+call_truth as (
+
+    -- a call's true uplift per person, from the latest campaign with the human-outreach arm
+    select
+        true_person_id,
+        avg(true_uplift) as true_call_uplift
+
+    from {{ ref('stg_raw__truth_effects') }}
+    where campaign_id = (
+        select max(campaign_id) from {{ ref('stg_raw__treatments') }}
+        where arm = '{{ var("human_outreach_arm") }}'
+    )
+    group by true_person_id
+
+),
+
 customer_truth as (
 
     -- without truth_identity (a case study whose truth is keyed by the raw reference) the raw
@@ -79,13 +95,15 @@ final as (
         actions.action,
         actions.action in ('human_outreach', 'automated_nudge') as is_targeted,
         truth_users.archetype as true_archetype,
-        truth_users.true_uplift
+        truth_users.true_uplift,
+        call_truth.true_call_uplift
 
     from user_scores
     left join model_scores on user_scores.customer_id = model_scores.customer_id
     left join actions on user_scores.account_id = actions.account_id
     left join customer_truth on user_scores.customer_id = customer_truth.customer_id
     left join truth_users on customer_truth.true_person_id = truth_users.true_person_id
+    left join call_truth on customer_truth.true_person_id = call_truth.true_person_id
 
 )
 

@@ -1,5 +1,5 @@
 -- Blind targeting, Earmark's policy, top propensity, random at Earmark's size and (with truth) the
--- oracles, side by side over the scored users: accounts and users touched; the doubly robust estimate of
+-- oracles, side by side over the scored users: accounts (and how many by a call) and users touched; the doubly robust estimate of
 -- incremental and net value on the logged campaign with its account-bootstrap interval (policy_value_fit,
 -- from out-of-fold pseudo-outcomes, so it needs no truth); the true values where truth exists, to check
 -- the estimate against; cost; and the sleeping dogs, admins and sure things each policy touches.
@@ -28,15 +28,27 @@ touched as (
     select
         members.policy,
         count(distinct members.account_id) as accounts,
+        count(distinct members.account_id) filter (where members.channel = 'human') as human_accounts,
         count(*) as users,
-        {{ var('value_per_conversion') }}
-        * cast(sum(cast(users.true_uplift as decimal(38, 10))) as double) as true_incremental_value,
-        cast({{ var('cost_per_automated_user') }} as double) * count(*) as cost,
+        -- a call's true uplift for the accounts a policy calls, the nudge's for the others
+        {{ var('value_per_conversion') }} * cast(sum(cast(
+            case when members.channel = 'human' then coalesce(users.true_call_uplift, 0) else users.true_uplift end
+            as decimal(38, 10)
+        )) as double) as true_incremental_value,
+        cast({{ var('cost_per_automated_user') }} as double)
+        * count(*) filter (where members.channel = 'automated')
+        {% if var('cost_per_human_account') is not none %}
+            + cast({{ var('cost_per_human_account') }} as double)
+            * count(distinct members.account_id) filter (where members.channel = 'human')
+        {% endif %} as cost,
         count(*) filter (where users.is_predicted_sleeping_dog) as predicted_sleeping_dogs,
         count(*) filter (where users.is_admin and users.is_predicted_sleeping_dog) as predicted_sleeping_dog_admins,
         count(*) filter (where users.is_predicted_sure_thing) as predicted_sure_things,
         count(*) filter (where users.true_archetype = 'sleeping_dog') as true_sleeping_dogs,
         count(*) filter (where users.is_admin and users.true_archetype = 'sleeping_dog') as true_sleeping_dog_admins,
+        count(distinct members.account_id) filter (
+            where members.channel = 'human' and users.is_admin and users.true_archetype = 'sleeping_dog'
+        ) as called_accounts_with_sleeping_dog_admin,
         count(*) filter (where users.true_archetype = 'sure_thing') as true_sure_things,
         count(users.true_archetype) as users_with_truth
 
@@ -51,6 +63,7 @@ final as (
     select
         touched.policy,
         touched.accounts,
+        touched.human_accounts,
         touched.users,
         touched.cost,
         estimates.dr_incremental_value,
@@ -74,6 +87,8 @@ final as (
         case when touched.users_with_truth > 0 then touched.true_sleeping_dogs end as true_sleeping_dogs,
         case when touched.users_with_truth > 0 then touched.true_sleeping_dog_admins end
             as true_sleeping_dog_admins,
+        case when touched.users_with_truth > 0 then touched.called_accounts_with_sleeping_dog_admin end
+            as called_accounts_with_sleeping_dog_admin,
         case when touched.users_with_truth > 0 then touched.true_sure_things end as true_sure_things
 
     from touched
