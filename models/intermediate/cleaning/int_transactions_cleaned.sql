@@ -168,9 +168,10 @@ select
         when line_status = 'invalid_number'
             then 'quantity x unit_price: line value of 1e14 or more'
         when line_status = 'implausible_date'
-            then 'invoiced_at: ' || coalesce(cast(invoiced_at as {{ dbt.type_string() }}), 'null')
-            || ' outside ' || cast({{ plausible[0] }} as {{ dbt.type_string() }})
-            || ' to ' || cast({{ plausible[1] }} as {{ dbt.type_string() }})
+            then
+                'invoiced_at: ' || coalesce(cast(invoiced_at as {{ dbt.type_string() }}), 'null')
+                || ' outside ' || cast({{ plausible[0] }} as {{ dbt.type_string() }})
+                || ' to ' || cast({{ plausible[1] }} as {{ dbt.type_string() }})
     end as status_detail,
     ({{ inputs_fingerprint }}) as inputs_fingerprint
 
