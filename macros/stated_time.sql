@@ -80,7 +80,7 @@
     coalesce(
         cast({{ expression }} as date) < {{ bounds[0] }}
         or cast({{ expression }} as date) > {{ bounds[1] }}
-        or not isfinite({{ expression }}),
+        or not {{ is_finite_time(expression) }},
         false
     )
 {%- endmacro %}

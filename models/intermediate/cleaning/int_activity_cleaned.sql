@@ -60,7 +60,7 @@ flagged as (
             or activity.sessions < 0
             or activity.actions < 0
             or activity.active_minutes < 0
-            or not isfinite(activity.active_minutes)
+            or not {{ is_finite_number('activity.active_minutes') }}
             or activity.is_count_out_of_range,
             false
         ) as is_malformed,

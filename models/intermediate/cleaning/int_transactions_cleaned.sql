@@ -23,7 +23,7 @@
 {%- set invalid_number -%}
     coalesce(
         transactions.is_quantity_out_of_range
-        or not isfinite(transactions.unit_price)
+        or not {{ is_finite_number('transactions.unit_price') }}
         or abs(transactions.quantity * transactions.unit_price) >= 1e14,
         false
     )
@@ -163,7 +163,7 @@ select
     case
         when line_status = 'invalid_number' and is_quantity_out_of_range
             then 'quantity: beyond BIGINT'
-        when line_status = 'invalid_number' and not isfinite(unit_price)
+        when line_status = 'invalid_number' and not {{ is_finite_number('unit_price') }}
             then 'unit_price: not a finite number (' || cast(unit_price as {{ dbt.type_string() }}) || ')'
         when line_status = 'invalid_number'
             then 'quantity x unit_price: line value of 1e14 or more'
