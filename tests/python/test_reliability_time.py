@@ -9,6 +9,7 @@ used: they move neither the as-of date nor anyone's tenure.
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -336,3 +337,35 @@ def test_the_window_is_a_var(windowed: dict[str, Path]) -> None:
     assert found["year-1900"] == "kept_sale"
     assert found["year-2100"] == "kept_sale"
     assert found["infinity"] == "implausible_date"  # never a date, whatever the window
+
+
+def test_changing_the_window_restatuses_an_incremental_build(
+    windowed: dict[str, Path], tmp_path: Path
+) -> None:
+    # yesterday's warehouse, rebuilt incrementally with a wider window: every line is decided again
+    warehouse = tmp_path / "earmark.duckdb"
+    shutil.copy2(windowed["default"], warehouse)
+    raw = windowed["default"].parents[1] / "raw"
+    run_dbt(
+        raw,
+        warehouse,
+        "build",
+        "--select",
+        "+int_transactions_cleaned",
+        "--exclude",
+        "test_type:unit",
+        "--indirect-selection",
+        "cautious",
+        extra_vars="plausible_date_min: '1800-01-01', plausible_date_max: '2200-01-01'",
+    )
+    compiled = (
+        tmp_path / "dbt_target/compiled/earmark/models/intermediate/cleaning/int_transactions_cleaned.sql"
+    )
+    assert "where transaction_line_number >" not in compiled.read_text()
+    found = dict(
+        query(warehouse, "select invoice_ref, line_status from intermediate.int_transactions_cleaned")
+    )
+    assert found == dict(
+        query(windowed["wide"], "select invoice_ref, line_status from intermediate.int_transactions_cleaned")
+    )
+    assert found["year-1900"] == "kept_sale"

@@ -13,7 +13,8 @@
 {%- set inputs_fingerprint -%}
     select hash(
         {{ ref_periods_fingerprint() }},
-        (select bit_xor(hash(upper(trim(stock_code)))) from {{ ref('non_product_stock_codes') }})
+        (select bit_xor(hash(upper(trim(stock_code)))) from {{ ref('non_product_stock_codes') }}),
+        {{ time_settings_fingerprint() }}
     )
 {%- endset -%}
 {%- set built_up_to = cleaning_watermark(
