@@ -74,6 +74,26 @@ LOGICAL_TYPES: dict[str, tuple[pa.DataType, tuple[str, ...]]] = {
 }
 
 
+# How a VARCHAR column is tested for each non-string logical type: a SQL predicate over `{c}` (a quoted
+# column reference) that is true when the non-null value is acceptable, and the cast target named in
+# messages. `earmark validate` and dbt's on-run-start check (macro assert_raw_contract, through the
+# `text_check` meta that earmark.contract_dbt writes into the sources) both use these, so they agree.
+TEXT_CASTS: dict[str, tuple[str, str]] = {
+    # try_cast('1.5' AS BIGINT) rounds to 2 and try_cast('0x10' AS BIGINT) reads hex as 16: the value
+    # must also read as the same whole number as a DOUBLE, so nothing is rounded or reinterpreted.
+    "integer": (
+        "try_cast({c} AS BIGINT) IS NOT NULL AND try_cast({c} AS DOUBLE) = try_cast({c} AS BIGINT)",
+        "BIGINT",
+    ),
+    "double": ("try_cast({c} AS DOUBLE) IS NOT NULL", "DOUBLE"),
+    "boolean": ("try_cast({c} AS BOOLEAN) IS NOT NULL", "BOOLEAN"),
+    # Text with a UTC offset (+09:00, Z) is accepted too: staging converts it to the var time_zone.
+    "timestamp": ("try_cast({c} AS TIMESTAMP) IS NOT NULL", "TIMESTAMP"),
+    # The date type accepts TIMESTAMP columns, so it accepts timestamp text too.
+    "date": ("try_cast({c} AS DATE) IS NOT NULL OR try_cast({c} AS TIMESTAMP) IS NOT NULL", "DATE"),
+}
+
+
 def _c(name: str, type_: str, nullable: bool, description: str) -> Column:
     return Column(name, type_, nullable, description)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from earmark.contract import ENTITIES, LOGICAL_TYPES, Column, Entity
+from earmark.contract import ENTITIES, LOGICAL_TYPES, TEXT_CASTS, Column, Entity
 
 # Logical contract type -> the DuckDB type the staging views cast to.
 DUCKDB_TYPES = {
@@ -29,7 +29,7 @@ def _quote(text: str) -> str:
 
 
 def _column_lines(column: Column) -> list[str]:
-    return [
+    lines = [
         f"          - name: {column.name}",
         f"            description: {_quote(column.description)}",
         f"            data_type: {DUCKDB_TYPES[column.type]}",
@@ -38,6 +38,10 @@ def _column_lines(column: Column) -> list[str]:
         f"              nullable: {'true' if column.nullable else 'false'}",
         f"              accepted_types: [{', '.join(_quote(t) for t in LOGICAL_TYPES[column.type][1])}]",
     ]
+    if column.type in TEXT_CASTS:
+        # the predicate a VARCHAR value must meet, shared with `earmark validate`
+        lines.append(f"              text_check: {_quote(TEXT_CASTS[column.type][0])}")
+    return lines
 
 
 def _table_lines(entity: Entity) -> list[str]:

@@ -14,8 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from earmark.contract import ENTITIES, LOGICAL_TYPES, Entity
-from earmark.validate import RULES, TEXT_CASTS, format_violations
+from earmark.contract import ENTITIES, LOGICAL_TYPES, TEXT_CASTS, Entity
+from earmark.validate import RULES, format_violations
 
 START_MARKER = "<!-- contract:start -->"
 END_MARKER = "<!-- contract:end -->"

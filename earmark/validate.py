@@ -18,27 +18,10 @@ from pathlib import Path
 
 import duckdb
 
-from earmark.contract import ENTITIES, LOGICAL_TYPES, Column, ContractViolation, Entity
+from earmark.contract import ENTITIES, LOGICAL_TYPES, TEXT_CASTS, Column, ContractViolation, Entity
 
 FILE_LEVEL = "*"
 MAX_EXAMPLES = 3
-
-# How a VARCHAR column is tested for each non-string logical type: a SQL predicate over `{c}` (a quoted
-# column reference) that is true when the non-null value is acceptable, and the cast target named in
-# messages.
-TEXT_CASTS: dict[str, tuple[str, str]] = {
-    # try_cast('1.5' AS BIGINT) rounds to 2; the value must also be a whole number, so nothing changes.
-    "integer": (
-        "try_cast({c} AS BIGINT) IS NOT NULL AND try_cast({c} AS DOUBLE) = try_cast({c} AS BIGINT)",
-        "BIGINT",
-    ),
-    "double": ("try_cast({c} AS DOUBLE) IS NOT NULL", "DOUBLE"),
-    "boolean": ("try_cast({c} AS BOOLEAN) IS NOT NULL", "BOOLEAN"),
-    "timestamp": ("try_cast({c} AS TIMESTAMP) IS NOT NULL", "TIMESTAMP"),
-    # The date type accepts TIMESTAMP columns, so it accepts timestamp text too.
-    "date": ("try_cast({c} AS DATE) IS NOT NULL OR try_cast({c} AS TIMESTAMP) IS NOT NULL", "DATE"),
-}
-
 
 # --- messages (shared by the checks and the documented examples) ---------------------------------------
 
@@ -79,6 +62,10 @@ def _unparseable(column: Column, bad: int, non_null: int, examples: Sequence[obj
     return (
         f"{bad:,} of {non_null:,} non-null values do not cast to {TEXT_CASTS[column.type][1]}, e.g. {shown}"
     )
+
+
+def _unreadable_column(reason: str) -> str:
+    return f"the column's data cannot be read (a corrupt data page?): {reason}"
 
 
 def _empty_required(entity: Entity) -> str:
@@ -134,6 +121,17 @@ RULES: tuple[Rule, ...] = (
             FILE_LEVEL,
             "unreadable_file",
             _unreadable("Invalid Input Error: File 'raw/customers.parquet' too small to be a Parquet file"),
+        ),
+    ),
+    Rule(
+        "unreadable_column",
+        "The file opens, but the values of a column it must read (every contract column and every kept "
+        "extra column is decoded in full) cannot be read, for example a corrupt data page.",
+        ContractViolation(
+            "transactions.parquet",
+            "description",
+            "unreadable_column",
+            _unreadable_column("Invalid Input Error: don't know what type"),
         ),
     ),
     Rule(
@@ -259,16 +257,29 @@ def _check_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> l
             ContractViolation(fname, column.name, "wrong_type", _wrong_type(column, duck_type))
         )
 
-    # One scan: row count, nulls of present non-nullable columns, unparseable values of text columns.
+    # One scan: row count, nulls of present non-nullable columns, unparseable values of text columns,
+    # and a hash of every column the build reads (contract columns and kept extra columns), so that each
+    # of their data pages is decoded: count(*) and count(column) can be answered without reading values.
     non_nullable = [c for c in present if not c.nullable]
+    contract_names = {c.name for c in entity.columns}
+    read_columns = [c.name for c in present] + (
+        [name for name in found if name not in contract_names] if entity.allows_extra_columns else []
+    )
     selects = ["count(*)"]
     selects += [f"count(*) - count({_quote_ident(c.name)})" for c in non_nullable]
     for column in text_checks:
         selects.append(f"count({_quote_ident(column.name)})")
         selects.append(f"count(*) FILTER (WHERE {_bad_text(column)})")
+    selects += [f"bit_xor(hash({_quote_ident(name)}))" for name in read_columns]
     try:
         counts = list(con.sql(f"SELECT {', '.join(selects)} FROM {source}").fetchall()[0])
     except duckdb.Error as exc:
+        unreadable = _unreadable_columns(con, source, read_columns)
+        if unreadable:
+            return [
+                ContractViolation(fname, name, "unreadable_column", _unreadable_column(reason))
+                for name, reason in unreadable
+            ]
         return [ContractViolation(fname, FILE_LEVEL, "unreadable_file", _unreadable(_first_line(exc)))]
     rows = counts.pop(0)
     for column in non_nullable:
@@ -304,6 +315,19 @@ def _check_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> l
             if name not in contract_names
         )
     return violations
+
+
+def _unreadable_columns(
+    con: duckdb.DuckDBPyConnection, source: str, names: Sequence[str]
+) -> list[tuple[str, str]]:
+    """The columns whose values cannot be decoded, each with the reader's first error line."""
+    found = []
+    for name in names:
+        try:
+            con.sql(f"SELECT bit_xor(hash({_quote_ident(name)})) FROM {source}").fetchall()
+        except duckdb.Error as exc:
+            found.append((name, _first_line(exc)))
+    return found
 
 
 def validate_dir(path: Path) -> list[ContractViolation]:

@@ -47,7 +47,9 @@
         {% else %}
             {% set actual = actual_types[column.name] %}
             {% if actual == 'VARCHAR' and column.meta.logical_type != 'string' %}
-                {% do checks.append("count(*) filter (where " ~ adapter.quote(column.name) ~ " is not null and try_cast(" ~ adapter.quote(column.name) ~ " as " ~ column.data_type ~ ") is null) as " ~ adapter.quote('unparseable:' ~ column.name)) %}
+                {#- the predicate earmark validate uses (earmark/contract.py TEXT_CASTS, via the source meta) -#}
+                {% set acceptable = column.meta.text_check | replace('{c}', adapter.quote(column.name)) %}
+                {% do checks.append("count(*) filter (where " ~ adapter.quote(column.name) ~ " is not null and not coalesce((" ~ acceptable ~ "), false)) as " ~ adapter.quote('unparseable:' ~ column.name)) %}
             {% elif actual.split('(')[0] not in expected %}
                 {% do problems.append(path ~ ": column '" ~ column.name ~ "': wrong_type: " ~ actual ~ ", expected " ~ column.meta.logical_type) %}
             {% endif %}

@@ -3,10 +3,10 @@
 {% macro cleaning_rule_names(input_file) %}
     {%- set rules = {
         'transactions': [
-            'malformed', 'exact_duplicate', 'cancellation_invoice', 'return',
+            'malformed', 'invalid_number', 'implausible_date', 'exact_duplicate', 'cancellation_invoice', 'return',
             'non_product_code', 'non_positive_price', 'missing_customer', 'unknown_customer'
         ],
-        'activity': ['malformed', 'exact_duplicate', 'unknown_customer'],
+        'activity': ['malformed', 'implausible_date', 'exact_duplicate', 'unknown_customer'],
     } -%}
     {{ return(rules[input_file]) }}
 {% endmacro %}

@@ -40,3 +40,11 @@
         from {{ ref('int_customer_ref_periods') }}
     )
 {%- endmacro %}
+
+{% macro time_settings_fingerprint() %}
+    {#- The time vars a line's times and status depend on: changing one restatuses every line. A null
+        plausible_date_max (the build date) is not part of it, so it does not restatus daily. -#}
+    {{ string_literal(
+        var('time_zone') ~ '|' ~ var('plausible_date_min') ~ '|' ~ (var('plausible_date_max') or '')
+    ) }}
+{%- endmacro %}

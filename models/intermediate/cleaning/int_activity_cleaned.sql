@@ -8,7 +8,7 @@
 ) }}
 
 {%- set inputs_fingerprint -%}
-    select {{ ref_periods_fingerprint() }}
+    select hash({{ ref_periods_fingerprint() }}, {{ time_settings_fingerprint() }})
 {%- endset -%}
 {%- set built_up_to = cleaning_watermark('activity_row_number', inputs_fingerprint, ref('stg_raw__activity')) %}
 {%- set duplicate_key = ['customer_ref', 'activity_date', 'sessions', 'actions', 'active_minutes'] %}
@@ -59,9 +59,12 @@ flagged as (
             or activity.active_minutes is null
             or activity.sessions < 0
             or activity.actions < 0
-            or activity.active_minutes < 0,
+            or activity.active_minutes < 0
+            or not {{ is_finite_number('activity.active_minutes') }}
+            or activity.is_count_out_of_range,
             false
         ) as is_malformed,
+        {{ is_implausible_date('activity.activity_date') }} as is_implausible_date,
         row_number() over (
             partition by
                 activity.customer_ref,
@@ -98,6 +101,7 @@ statused as (
         *,
         case
             when is_malformed then 'malformed'
+            when is_implausible_date then 'implausible_date'
             when is_exact_duplicate then 'exact_duplicate'
             when is_unknown_customer then 'unknown_customer'
             else 'kept_activity'

@@ -13,12 +13,23 @@
 {%- set inputs_fingerprint -%}
     select hash(
         {{ ref_periods_fingerprint() }},
-        (select bit_xor(hash(upper(trim(stock_code)))) from {{ ref('non_product_stock_codes') }})
+        (select bit_xor(hash(upper(trim(stock_code)))) from {{ ref('non_product_stock_codes') }}),
+        {{ time_settings_fingerprint() }}
     )
 {%- endset -%}
 {%- set built_up_to = cleaning_watermark(
     'transaction_line_number', inputs_fingerprint, ref('stg_raw__transactions')
 ) %}
+{#- NaN, infinite or too large for the fixed-point line value (DECIMAL(18, 4) holds below 1e14) -#}
+{%- set invalid_number -%}
+    coalesce(
+        transactions.is_quantity_out_of_range
+        or not {{ is_finite_number('transactions.unit_price') }}
+        or abs(transactions.quantity * transactions.unit_price) >= 1e14,
+        false
+    )
+{%- endset -%}
+{%- set plausible = plausible_date_bounds() -%}
 {%- set duplicate_key = [
     'invoice_ref', 'stock_code', 'description', 'quantity', 'unit_price', 'invoiced_at', 'customer_ref',
     'country'
@@ -70,18 +81,23 @@ flagged as (
         transactions.*,
         customer_ref_periods.customer_id,
         -- fixed-point, so sums are exact and do not depend on the order rows are added in
-        cast(transactions.quantity * transactions.unit_price as decimal(18, 4)) as line_value,
+        case
+            when not {{ invalid_number }}
+                then cast(transactions.quantity * transactions.unit_price as decimal(18, 4))
+        end as line_value,
 
         -- one flag per rule, each evaluated on its own
         coalesce(
             transactions.invoice_ref is null
             or transactions.stock_code is null
-            or transactions.quantity is null
+            or (transactions.quantity is null and not transactions.is_quantity_out_of_range)
             or transactions.unit_price is null
             or transactions.invoiced_at is null
             or transactions.quantity = 0,
             false
         ) as is_malformed,
+        {{ invalid_number }} as is_invalid_number,
+        {{ is_implausible_date('transactions.invoiced_at') }} as is_implausible_date,
         row_number() over (
             partition by
                 transactions.invoice_ref,
@@ -125,6 +141,8 @@ statused as (
         *,
         case
             when is_malformed then 'malformed'
+            when is_invalid_number then 'invalid_number'
+            when is_implausible_date then 'implausible_date'
             when is_exact_duplicate then 'exact_duplicate'
             when is_cancellation_invoice then 'cancellation_invoice'
             when is_return then 'return'
@@ -142,6 +160,20 @@ statused as (
 select
     *,
     line_status = 'kept_sale' as is_kept_sale,
+    -- which column broke which rule, for the rules whose reason is not obvious from the status
+    case
+        when line_status = 'invalid_number' and is_quantity_out_of_range
+            then 'quantity: beyond BIGINT'
+        when line_status = 'invalid_number' and not {{ is_finite_number('unit_price') }}
+            then 'unit_price: not a finite number (' || cast(unit_price as {{ dbt.type_string() }}) || ')'
+        when line_status = 'invalid_number'
+            then 'quantity x unit_price: line value of 1e14 or more'
+        when line_status = 'implausible_date'
+            then
+                'invoiced_at: ' || coalesce(cast(invoiced_at as {{ dbt.type_string() }}), 'null')
+                || ' outside ' || cast({{ plausible[0] }} as {{ dbt.type_string() }})
+                || ' to ' || cast({{ plausible[1] }} as {{ dbt.type_string() }})
+    end as status_detail,
     ({{ inputs_fingerprint }}) as inputs_fingerprint
 
 from statused

@@ -19,7 +19,9 @@ keyed as (
         role,
         country,
         is_premium,
-        signup_at,
+        -- a signup outside the plausible window is unknown, not a date (kept: data_quality counts it)
+        case when not {{ is_implausible_date('signup_at') }} then signup_at end as signup_at,
+        signup_at is not null and {{ is_implausible_date('signup_at') }} as is_implausible_signup,
         {{ normalise_matching_key('email') }} as email_key
 
     from customers

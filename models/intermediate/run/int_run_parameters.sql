@@ -1,7 +1,8 @@
 -- Every parameter (dbt var) of this build, its value as JSON. The Python models read their settings
 -- from here, so what they used is exactly what the run_parameters mart reports.
 {% set names = [
-    'raw_dir', 'as_of_date', 'momentum_cap', 'rfm_bins',
+    'raw_dir', 'as_of_date', 'time_zone', 'plausible_date_min', 'plausible_date_max',
+    'momentum_cap', 'rfm_bins',
     'segmentation_features', 'segmentation_derived', 'segmentation_log_features', 'segmentation_scaler',
     'segmentation_actionable_features', 'segmentation_k_min', 'segmentation_k_max',
     'segmentation_k_tolerance', 'segmentation_n_init', 'segmentation_seed', 'segmentation_fit_sample',

@@ -51,11 +51,15 @@ assigned as (
 
     select
         'customers' as input_file,
-        case when is_duplicate_record then 'duplicate_record' else 'kept_record' end as rule,
+        case
+            when is_duplicate_record then 'duplicate_record'
+            when is_implausible_signup then 'implausible_signup'
+            else 'kept_record'
+        end as rule,
         count(*) as rows_assigned,
         null as value_assigned
     from customer_records
-    group by is_duplicate_record
+    group by is_duplicate_record, is_implausible_signup
 
 ),
 

@@ -20,7 +20,7 @@ renamed as (
         cast(annual_value as double) as annual_value,
 
         -- timestamps
-        cast(created_at as timestamp) as created_at,
+        {{ stated_timestamp('accounts', 'created_at') }} as created_at,
 
         -- attributes: any further columns the source carries
         {{ star_except(['file_row_number', 'account_ref', 'plan', 'seats', 'annual_value', 'created_at']) }}

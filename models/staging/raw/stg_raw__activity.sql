@@ -14,12 +14,17 @@ renamed as (
         cast(customer_ref as {{ dbt.type_string() }}) as customer_ref,
 
         -- numerics
-        cast(sessions as bigint) as sessions,
-        cast(actions as bigint) as actions,
+        -- counts beyond BIGINT (a UBIGINT or HUGEINT column) are null here and flagged below
+        try_cast(sessions as bigint) as sessions,
+        try_cast(actions as bigint) as actions,
         cast(active_minutes as double) as active_minutes,
 
+        -- booleans
+        (sessions is not null and try_cast(sessions as bigint) is null)
+        or (actions is not null and try_cast(actions as bigint) is null) as is_count_out_of_range,
+
         -- dates
-        cast(activity_date as date) as activity_date
+        cast({{ stated_timestamp('activity', 'activity_date') }} as date) as activity_date
 
     from source
 

@@ -23,7 +23,7 @@ renamed as (
         cast(is_premium as boolean) as is_premium,
 
         -- timestamps
-        cast(signup_at as timestamp) as signup_at,
+        {{ stated_timestamp('customers', 'signup_at') }} as signup_at,
 
         -- attributes: any further columns the source carries, kept for use as covariates
         {{ star_except([

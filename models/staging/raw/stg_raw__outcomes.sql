@@ -22,7 +22,7 @@ renamed as (
         cast(churned as boolean) as is_churned,
 
         -- timestamps
-        cast(outcome_at as timestamp) as outcome_at,
+        {{ stated_timestamp('outcomes', 'outcome_at') }} as outcome_at,
 
         -- further outcomes the source carries (e.g. visited), as given
         {{ star_except([

@@ -20,11 +20,15 @@ renamed as (
         cast(country as {{ dbt.type_string() }}) as country,
 
         -- numerics
-        cast(quantity as bigint) as quantity,
+        -- a quantity beyond BIGINT (a UBIGINT or HUGEINT column) is null here and flagged below
+        try_cast(quantity as bigint) as quantity,
         cast(unit_price as double) as unit_price,
 
+        -- booleans
+        quantity is not null and try_cast(quantity as bigint) is null as is_quantity_out_of_range,
+
         -- timestamps
-        cast(invoiced_at as timestamp) as invoiced_at
+        {{ stated_timestamp('transactions', 'invoiced_at') }} as invoiced_at
 
     from source
 

@@ -23,7 +23,7 @@ renamed as (
         cast(treated as boolean) as is_treated,
 
         -- timestamps
-        cast(treated_at as timestamp) as treated_at
+        {{ stated_timestamp('treatments', 'treated_at') }} as treated_at
 
     from source
 

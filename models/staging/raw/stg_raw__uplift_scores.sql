@@ -22,7 +22,7 @@ renamed as (
         cast(predicted_uplift as double) as predicted_uplift,
 
         -- timestamps
-        cast(scored_at as timestamp) as scored_at
+        {{ stated_timestamp('uplift_scores', 'scored_at') }} as scored_at
 
     from source
 
