@@ -80,10 +80,8 @@ free_oracle as (
 
     select
         ranked.account_id,
-        coalesce(
-            oracle_calls.call_rank <= {{ var('human_capacity') if var('human_capacity') is not none else 'oracle_calls.call_rank' }},
-            false
-        ) as is_call,
+        {% set capacity = var('human_capacity') if var('human_capacity') is not none else 'oracle_calls.call_rank' %}
+        coalesce(oracle_calls.call_rank <= {{ capacity }}, false) as is_call,
         ranked.true_net_value
 
     from ranked

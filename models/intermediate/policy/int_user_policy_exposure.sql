@@ -1,5 +1,6 @@
--- Per scored user: predicted uplift, the propensity baseline's score, the action their account got, and
--- the truth (archetype, true uplift of the nudge and of a call) where the input carries it. The grain of every policy comparison.
+-- Per scored user: predicted uplift, the propensity baseline's score, the action their account got,
+-- and the truth (archetype, true uplift of the nudge and of a call) where the input carries it. The
+-- grain of every policy comparison.
 with
 
 user_scores as (
@@ -47,6 +48,14 @@ truth_users as (
 
 ),
 
+call_campaigns as (
+
+    select max(campaign_id) as campaign_id
+    from {{ ref('stg_raw__treatments') }}
+    where arm = '{{ var("human_outreach_arm") }}'
+
+),
+
 call_truth as (
 
     -- a call's true uplift per person, from the latest campaign with the human-outreach arm
@@ -55,10 +64,7 @@ call_truth as (
         avg(true_uplift) as true_call_uplift
 
     from {{ ref('stg_raw__truth_effects') }}
-    where campaign_id = (
-        select max(campaign_id) from {{ ref('stg_raw__treatments') }}
-        where arm = '{{ var("human_outreach_arm") }}'
-    )
+    where campaign_id in (select call_campaigns.campaign_id from call_campaigns)
     group by true_person_id
 
 ),

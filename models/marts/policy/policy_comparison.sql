@@ -1,8 +1,9 @@
 -- Blind targeting, Earmark's policy, top propensity, random at Earmark's size and (with truth) the
--- oracles, side by side over the scored users: accounts (and how many by a call) and users touched; the doubly robust estimate of
--- incremental and net value on the logged campaign with its account-bootstrap interval (policy_value_fit,
--- from out-of-fold pseudo-outcomes, so it needs no truth); the true values where truth exists, to check
--- the estimate against; cost; and the sleeping dogs, admins and sure things each policy touches.
+-- oracles, side by side over the scored users: accounts (and how many by a call) and users touched;
+-- the doubly robust estimate of incremental and net value on the logged campaigns with its
+-- account-bootstrap interval (policy_value_fit, from out-of-fold pseudo-outcomes, so it needs no truth);
+-- the true values where truth exists, to check the estimate against; cost; and the sleeping dogs,
+-- admins and sure things each policy touches.
 with
 
 users as (
