@@ -21,6 +21,8 @@ def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(used_parameters(dbt.ref("int_run_parameters").df(), USED_PARAMETERS))
     scores = dbt.ref("uplift_user_scores").df()
+    # the evidence is out of fold: today's customers' scores have no outcome to judge them by
+    scores = scores[scores["score_basis"] == "out_of_fold"]
     customers = dbt.ref("int_customer_features").df()
     account_of = customers.set_index("customer_id")["account_ref"].dropna().astype(str)
     return learner_selection(scores, account_of, params)

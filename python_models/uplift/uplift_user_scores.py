@@ -1,6 +1,12 @@
-"""Out-of-fold uplift per campaign assignment and arm from every meta-learner (T, X and DR, one set of
-cross-fitted nuisance models: earmark.uplift.fit_uplift), the AIPW pseudo-outcome the doubly robust
-evidence is computed from, the calibrated assignment propensities and the propensity baseline.
+"""Uplift from every meta-learner (T, X and DR, one set of cross-fitted nuisance models:
+earmark.uplift.fit_uplift), per campaign:
+
+- score_basis 'out_of_fold': per campaign assignment and arm, the out-of-fold scores, the AIPW
+  pseudo-outcome the doubly robust evidence is computed from, the calibrated assignment propensities and
+  the propensity baseline. The validation and evidence marts read these.
+- score_basis 'current': per current customer (int_customer_scoring_set, covariates as of the as-of date,
+  including customers no campaign reached) and treatment arm, every learner's score from the average of
+  its fold models (earmark.uplift.metalearners.score_rows). The policy acts on these.
 
 No cost or value enters here: which learner the policy uses, and what acting is worth, are decided
 downstream (uplift_learner_selection, the policy models), so a change of a cost var never refits."""
@@ -11,7 +17,7 @@ import pandas as pd
 from earmark.model_cache import cached_frame
 from earmark.segmentation.dbt_glue import empty_frame, read_parameters, used_parameters
 from earmark.uplift import conversion_propensity
-from earmark.uplift.metalearners import META_LEARNERS, fit_uplift
+from earmark.uplift.metalearners import META_LEARNERS, fit_uplift, score_rows
 from earmark.uplift_glue import (
     assignment_keys,
     check_outcome,
@@ -23,7 +29,8 @@ from earmark.uplift_glue import (
 
 COLUMNS = {
     "user_arm_score_id": "str",
-    "treatment_row_number": "int64",
+    "score_basis": "str",
+    "treatment_row_number": "Int64",
     "campaign_id": "str",
     "customer_id": "str",
     "scored_arm": "str",
@@ -31,7 +38,7 @@ COLUMNS = {
     "predicted_outcome": "float64",
     **{f"uplift_{name}": "float64" for name in META_LEARNERS},
     "pseudo_outcome": "float64",
-    "fold": "int64",
+    "fold": "Int64",
     "observed_arm": "str",
     "observed_outcome": "float64",
     "conversion_propensity": "float64",
@@ -59,28 +66,70 @@ def model(dbt, session):
     # only the parameters the fit reads: they, with the training set, are its cache key
     parameters = used_parameters(dbt.ref("int_run_parameters").df(), USED_PARAMETERS)
     training = dbt.ref("int_campaign_training_set").df()
-    # the fit is reused while the training set and parameters are unchanged (earmark.model_cache)
+    scoring = dbt.ref("int_customer_scoring_set").df()
+    # the fit is reused while its inputs and parameters are unchanged (earmark.model_cache)
     return cached_frame(
         dbt.config.get("python_model_cache_dir"),
         "uplift_user_scores",
-        {"training": training, "parameters": parameters},
-        lambda: user_scores(training, read_parameters(parameters)),
+        {"training": training, "scoring": scoring, "parameters": parameters},
+        lambda: user_scores(training, scoring, read_parameters(parameters)),
     )
 
 
-def user_scores(training: pd.DataFrame, params: dict) -> pd.DataFrame:
+def user_scores(training: pd.DataFrame, scoring: pd.DataFrame, params: dict) -> pd.DataFrame:
     """The policy campaign's scores (its automated arms) and, when the input has one, the human-outreach
-    campaign's (what a call does), each campaign fitted on its own rows."""
-    frames = [
-        campaign_scores(rows, params)
-        for rows in (policy_campaign(training, params), human_campaign(training, params))
+    campaign's (what a call does), each campaign fitted on its own rows; out of fold, and for today's
+    customers."""
+    frames = []
+    for rows in (policy_campaign(training, params), human_campaign(training, params)):
         # no campaign, or no contrast between arms: uplift is not estimable for it
-        if not rows.empty and rows["arm"].nunique() >= 2
-    ]
-    return pd.concat(frames, ignore_index=True) if frames else empty_frame(COLUMNS)
+        if rows.empty or rows["arm"].nunique() < 2:
+            continue
+        out_of_fold, fit = campaign_scores(rows, params)
+        frames += [out_of_fold, current_scores(fit, scoring, str(rows["campaign_id"].iloc[0]))]
+    if not frames:
+        return empty_frame(COLUMNS)
+    scores = pd.concat(frames, ignore_index=True)[list(COLUMNS)]
+    # numbers keep their types with the current rows' gaps (null fold, pseudo-outcome, ...)
+    numeric = {column: dtype for column, dtype in COLUMNS.items() if dtype in ("Int64", "float64")}
+    return scores.astype(numeric)
 
 
-def campaign_scores(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
+def current_scores(fit, scoring: pd.DataFrame, campaign_id: str) -> pd.DataFrame:
+    """Every learner's score of each current customer for each treatment arm of the campaign."""
+    scoring = scoring.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+    if scoring.empty:
+        return empty_frame(COLUMNS)
+    scored = {name: score_rows(fit, scoring, name) for name in META_LEARNERS}
+    frames = []
+    for arm in fit.nuisances.treatment_arms:
+        frame = pd.DataFrame(
+            {
+                "user_arm_score_id": "current:"
+                + campaign_id
+                + ":"
+                + scoring["customer_id"].astype(str)
+                + ":"
+                + arm,
+                "score_basis": "current",
+                "campaign_id": campaign_id,
+                "customer_id": scoring["customer_id"],
+                "scored_arm": arm,
+                "is_control_arm": False,
+            }
+        )
+        for name in META_LEARNERS:
+            frame[f"uplift_{name}"] = scored[name][arm]
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True)
+    for column, dtype in COLUMNS.items():
+        if column not in frame:
+            frame[column] = pd.Series(pd.NA if dtype == "Int64" else None, index=frame.index, dtype=object)
+    return frame
+
+
+def campaign_scores(rows: pd.DataFrame, params: dict):
+    """(out-of-fold rows, the fit) of one campaign."""
     check_outcome(rows, params)
     keys = assignment_keys(rows)
     # the fit samples rows and the calibrators split them by position: put the rows in a seeded hash order
@@ -117,6 +166,7 @@ def campaign_scores(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
         frame = pd.DataFrame(
             {
                 "user_arm_score_id": rows["treatment_row_number"].astype(str) + ":" + arm,
+                "score_basis": "out_of_fold",
                 "treatment_row_number": rows["treatment_row_number"],
                 "campaign_id": rows["campaign_id"],
                 "customer_id": rows["customer_id"],
@@ -140,4 +190,4 @@ def campaign_scores(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
         )
         frame["propensity_clip"] = nu.clip
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True)[list(COLUMNS)]
+    return pd.concat(frames, ignore_index=True)[list(COLUMNS)], fit

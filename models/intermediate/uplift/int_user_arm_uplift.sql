@@ -6,6 +6,7 @@ with
 scores as (
 
     select * from {{ ref('uplift_user_scores') }}
+    where score_basis = 'out_of_fold'
 
 ),
 
