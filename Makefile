@@ -61,8 +61,10 @@ $(NODE_STAMP): reports/package.json reports/package-lock.json $(wildcard reports
 	@touch $@
 
 # $(call build_report,DB): extract the sources from DB, then build the static site into reports/build.
+# check-warehouse first: while a build writes DB it says so (and how to read anyway) instead of failing.
 # The DuckDB connector joins its sources folder and the file name, so the name is relative to it.
 define build_report
+	$(BIN)/earmark check-warehouse --db $(1)
 	cd reports && EVIDENCE_SOURCE__earmark__filename="$$(realpath --relative-to=sources/earmark $(abspath $(1)))" \
 		npm run --silent sources:strict
 	rm -rf reports/build
