@@ -102,7 +102,9 @@ test-dbt: $(INSTALLED) $(DEMO_DIR)/manifest.json
 test-spark: test-dbt
 	EARMARK_SOURCE_DB=$(TEST_DB) $(BIN)/python -m pytest tests/spark -p no:cacheprovider
 
-# The report site built from the warehouse test-dbt wrote, opened page by page in Chromium.
+# The report site built from the warehouse test-dbt wrote, opened page by page in Chromium; with
+# EARMARK_DATASETS set, also the site on samples of Online Retail and Hillstrom, each built once under
+# target/site_inputs/ (tests/report/test_site_inputs.py, about 10 minutes more).
 test-report: test-dbt $(NODE_STAMP)
 	$(call build_report,$(TEST_DB))
 	rm -rf $(EARMARK_SCREENSHOTS)
