@@ -61,8 +61,10 @@ $(NODE_STAMP): reports/package.json reports/package-lock.json $(wildcard reports
 	@touch $@
 
 # $(call build_report,DB): extract the sources from DB, then build the static site into reports/build.
+# check-warehouse first: while a build writes DB it says so (and how to read anyway) instead of failing.
 # The DuckDB connector joins its sources folder and the file name, so the name is relative to it.
 define build_report
+	$(BIN)/earmark check-warehouse --db $(1)
 	cd reports && EVIDENCE_SOURCE__earmark__filename="$$(realpath --relative-to=sources/earmark $(abspath $(1)))" \
 		npm run --silent sources:strict
 	rm -rf reports/build
@@ -100,7 +102,9 @@ test-dbt: $(INSTALLED) $(DEMO_DIR)/manifest.json
 test-spark: test-dbt
 	EARMARK_SOURCE_DB=$(TEST_DB) $(BIN)/python -m pytest tests/spark -p no:cacheprovider
 
-# The report site built from the warehouse test-dbt wrote, opened page by page in Chromium.
+# The report site built from the warehouse test-dbt wrote, opened page by page in Chromium; with
+# EARMARK_DATASETS set, also the site on samples of Online Retail and Hillstrom, each built once under
+# target/site_inputs/ (tests/report/test_site_inputs.py, about 10 minutes more).
 test-report: test-dbt $(NODE_STAMP)
 	$(call build_report,$(TEST_DB))
 	rm -rf $(EARMARK_SCREENSHOTS)

@@ -102,13 +102,10 @@ MAIN_MARTS = ("customers", "customer_id_map", "segment_summary", "data_quality",
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    import duckdb
+    from earmark.warehouse import connect_read_only
 
     db = Path(args.db)
-    if not db.exists():
-        print(f"{db}: no warehouse yet; run `make build`", file=sys.stderr)
-        return 1
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_read_only(db) as con:
         present = {row[0] for row in con.sql("select table_name from information_schema.tables").fetchall()}
         print(f"Earmark warehouse: {db.resolve()}")
         for mart in MAIN_MARTS:
@@ -135,6 +132,14 @@ def _cmd_results(args: argparse.Namespace) -> int:
         name, _, path = item.partition("=")
         named.append((name, Path(path)))
     print(results_markdown(named), end="")
+    return 0
+
+
+def _cmd_check_warehouse(args: argparse.Namespace) -> int:
+    from earmark.warehouse import connect_read_only
+
+    with connect_read_only(Path(args.db)) as con:
+        con.sql("select 1").fetchall()
     return 0
 
 
@@ -264,6 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--db", default="earmark.duckdb", help="DuckDB file (default earmark.duckdb)")
     summary.set_defaults(func=_cmd_summary)
 
+    check = commands.add_parser(
+        "check-warehouse",
+        help="exit 0 when the warehouse can be opened for reading, else say why (e.g. a build holds it)",
+        description="Open the DuckDB file read-only and close it again. While `dbt build` writes it, "
+        "DuckDB refuses readers: this prints who holds the lock and how to read anyway (wait, or a copy). "
+        "`make report` runs it before the report's source extraction.",
+    )
+    check.add_argument("--db", default="earmark.duckdb", help="DuckDB file (default earmark.duckdb)")
+    check.set_defaults(func=_cmd_check_warehouse)
+
     results = commands.add_parser(
         "results",
         help="print the headline figures of built warehouses as a Markdown table",
@@ -357,8 +372,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from earmark.warehouse import WarehouseLocked, WarehouseMissing
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (WarehouseLocked, WarehouseMissing) as error:
+        print(error, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

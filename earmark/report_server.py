@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import http
 import http.server
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,7 +53,9 @@ CHROMIUM_ARGS = [
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with the report's MIME types, no per-request log lines."""
+    """Static files with the report's MIME types, no per-request log lines, no directory listings and
+    nothing outside the site: a path that resolves (through a symlink or otherwise) out of the served
+    directory is a 404, as is a directory without an index.html."""
 
     extensions_map: ClassVar[dict[str, str]] = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
@@ -60,6 +64,25 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        target = path
+        if path.is_dir():
+            target = next(
+                (path / name for name in ("index.html", "index.htm") if (path / name).exists()), path
+            )
+        root = Path(self.directory).resolve()
+        resolved = target.resolve()
+        if resolved != root and root not in resolved.parents:
+            # A symlink (or anything else) that leads out of the site: as if the file did not exist.
+            self.send_error(http.HTTPStatus.NOT_FOUND, "File not found")
+            return None
+        return super().send_head()
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        self.send_error(http.HTTPStatus.NOT_FOUND, "File not found")
+        return None
 
     def handle(self) -> None:
         # A browser closing a connection mid-transfer is not an error of the site.

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from earmark.warehouse import connect_read_only
+
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str):
     return con.sql(sql).fetchall()[0][0]
@@ -13,7 +15,7 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str):
 
 def warehouse_figures(db: Path) -> dict[str, str]:
     """Headline figures of one warehouse, formatted for a table."""
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_read_only(db) as con:
         figures: dict[str, str] = {}
         raw, kept = con.sql(
             "select max(input_rows), sum(rows_assigned) filter (where row_outcome = 'kept') "

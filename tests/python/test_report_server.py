@@ -94,3 +94,44 @@ def test_cli_refuses_a_directory_without_a_site(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "index.html missing" in done.stderr
+
+
+def test_does_not_list_directories(site: Path) -> None:
+    # _app/ has files but no index.html: a listing would show them; the server answers 404 instead.
+    with serve(site, port=0) as base:
+        for route in ("_app/", "accounts/"):
+            with pytest.raises(urllib.error.HTTPError) as error:
+                fetch(base + route)
+            assert error.value.code == 404, route
+            assert b"duckdb-eh.wasm" not in error.value.read()
+        assert fetch(base + "accounts/A00001/")[0] == 200
+
+
+def test_does_not_follow_symlinks_out_of_the_site(
+    site: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.txt").write_text("not part of the site")
+    (outside / "index.html").write_text("<p>not part of the site</p>")
+    (site / "leak.txt").symlink_to(outside / "secret.txt")
+    (site / "leakdir").symlink_to(outside, target_is_directory=True)
+    # A link that stays inside the site is served.
+    (site / "home.html").symlink_to(site / "index.html")
+    with serve(site, port=0) as base:
+        for route in ("leak.txt", "leakdir/", "leakdir/secret.txt", "leakdir/index.html"):
+            with pytest.raises(urllib.error.HTTPError) as error:
+                fetch(base + route)
+            assert error.value.code == 404, route
+            assert b"not part of the site" not in error.value.read()
+        assert b"decision summary" in fetch(base + "home.html")[1]
+
+
+def test_does_not_serve_above_the_site_by_dot_dot(site: Path) -> None:
+    (site.parent / "above.txt").write_text("above the site")
+    with serve(site / "accounts", port=0) as base:
+        for route in ("../above.txt", "%2e%2e/above.txt", "A00001/../../above.txt"):
+            try:
+                status, body, _ = fetch(base + route)
+            except urllib.error.HTTPError as error:
+                status, body = error.code, error.read()
+            assert b"above the site" not in body, (route, status)

@@ -12,14 +12,10 @@ account pages (the first account of each action and the first ten by id).
 
 from __future__ import annotations
 
-import html.parser
-import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import duckdb
 import pytest
@@ -42,19 +38,19 @@ if DB is None or not DB.is_file():
         allow_module_level=True,
     )
 
-from playwright.sync_api import (  # noqa: E402
-    Browser,
-    BrowserContext,
-    ConsoleMessage,
-    Page,
-    Response,
-    sync_playwright,
+from playwright.sync_api import Browser, BrowserContext, sync_playwright  # noqa: E402
+from site_checks import (  # noqa: E402
+    IdTextParser,
+    PageLog,
+    account_slug,
+    discover_routes,
+    is_local,
+    open_and_inspect,
+    screenshot_name,
 )
 
-from earmark.report_server import launch_chromium, serve, wait_until_settled  # noqa: E402
+from earmark.report_server import launch_chromium, serve  # noqa: E402
 
-# Evidence's own folders in a build: the app bundle, query results, data, and its explore/settings UIs.
-NOT_PAGES = {"_app", "api", "data", "explore", "settings"}
 ACCOUNT_SAMPLE_FIRST_N = 10
 
 # Numbers and words the pages show in <span data-testid=...>, and the mart query each must equal.
@@ -82,30 +78,19 @@ def mart_value(sql: str, *params: object) -> object:
     return rows[0][0]
 
 
-def discover_routes(build: Path) -> list[str]:
-    """Every page of the build as a route ('/', '/data-quality/', '/accounts/A00001/'), sorted."""
-    routes = []
-    for index in build.rglob("index.html"):
-        parts = index.relative_to(build).parts[:-1]
-        if parts and parts[0] in NOT_PAGES:
-            continue
-        routes.append("/" + "".join(f"{part}/" for part in parts))
-    return sorted(routes)
-
-
 def account_id_of(route: str) -> str | None:
     parts = route.strip("/").split("/")
-    return parts[1] if len(parts) == 2 and parts[0] == "accounts" else None
-
-
-def screenshot_name(route: str) -> str:
-    return (route.strip("/").replace("/", "-") or "index") + ".png"
+    if len(parts) != 2 or parts[0] != "accounts":
+        return None
+    return ACCOUNT_BY_SLUG.get(parts[1], f"<no account with slug {parts[1]}>")
 
 
 with duckdb.connect(str(DB), read_only=True) as _con:
     ACCOUNT_ACTIONS: dict[str, str] = dict(
         _con.sql("select account_id, action from account_actions order by account_id").fetchall()
     )
+
+ACCOUNT_BY_SLUG = {account_slug(account_id): account_id for account_id in ACCOUNT_ACTIONS}
 
 ROUTES = discover_routes(BUILD)
 ACCOUNT_ROUTES = [route for route in ROUTES if account_id_of(route)]
@@ -121,7 +106,7 @@ def account_sample() -> list[str]:
     return sorted(set(first_of_action.values()) | set(built[:ACCOUNT_SAMPLE_FIRST_N]))
 
 
-BROWSER_ROUTES = OTHER_ROUTES + [f"/accounts/{account_id}/" for account_id in account_sample()]
+BROWSER_ROUTES = OTHER_ROUTES + [f"/accounts/{account_slug(account_id)}/" for account_id in account_sample()]
 
 
 # --- the build as files ------------------------------------------------------------------------------
@@ -141,43 +126,11 @@ def test_one_account_page_per_account() -> None:
     assert not extra, f"{len(extra)} account pages are not in account_actions, e.g. {extra[:5]}"
 
 
-class _TestIdText(html.parser.HTMLParser):
-    """The text inside each element with a data-testid, from static HTML."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.texts: dict[str, str] = {}
-        self.text_parts: list[str] = []
-        self._open: list[tuple[str, int]] = []  # (testid, depth at which it opened)
-        self._depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"br", "img", "input", "meta", "link", "hr", "wbr", "source"}:
-            return
-        self._depth += 1
-        testid = dict(attrs).get("data-testid")
-        if testid:
-            self._open.append((testid, self._depth))
-            self.texts.setdefault(testid, "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in {"br", "img", "input", "meta", "link", "hr", "wbr", "source"}:
-            return
-        if self._open and self._open[-1][1] == self._depth:
-            self._open.pop()
-        self._depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        self.text_parts.append(data)
-        for testid, _ in self._open:
-            self.texts[testid] += data
-
-
 def test_every_account_page_prerenders_its_id_and_action() -> None:
     problems = []
     for route in ACCOUNT_ROUTES:
         account_id = account_id_of(route)
-        parser = _TestIdText()
+        parser = IdTextParser()
         parser.feed((BUILD / route.strip("/") / "index.html").read_text(encoding="utf-8"))
         if account_id not in " ".join(parser.text_parts):
             problems.append(f"{route}: account id {account_id} not in the page text")
@@ -216,95 +169,6 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     context.close()
 
 
-@dataclass
-class PageLog:
-    """Everything a page did that counts as a failure."""
-
-    problems: list[str] = field(default_factory=list)
-
-    def add(self, problem: str) -> None:
-        self.problems.append(problem)
-
-
-def is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme not in {"http", "https", "ws", "wss"} or parts.hostname == "127.0.0.1"
-
-
-ALL_QUERIES = re.compile(r"/api/[0-9a-f]{32}/[0-9a-f]{32}/all-queries\.json$")
-
-
-def has_no_queries(route: str) -> bool:
-    """A page without any query has no all-queries.json; Evidence asks for it anyway and takes the 404 as
-    'nothing prerendered'. Only that 404 is tolerated, and only on such a page."""
-    meta = BUILD / "api" / route.strip("/") / "evidencemeta.json"
-    return meta.is_file() and not json.loads(meta.read_text()).get("queries")
-
-
-def watch(page: Page, route: str, log: PageLog) -> None:
-    """Record every console error, page error, failed request, HTTP error and request off 127.0.0.1."""
-    queryless = has_no_queries(route)
-
-    def tolerated(url: str) -> bool:
-        return queryless and bool(ALL_QUERIES.search(urlsplit(url).path))
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" and not tolerated(message.location.get("url", "")):
-            log.add(f"console error: {message.text[:500]}")
-
-    def on_response(response: Response) -> None:
-        if response.status >= 400 and not (response.status == 404 and tolerated(response.url)):
-            log.add(f"HTTP {response.status}: {response.url}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: log.add(f"page error: {str(error)[:500]}"))
-    page.on("requestfailed", lambda request: log.add(f"request failed: {request.url} ({request.failure})"))
-    page.on("response", on_response)
-    page.on("request", lambda r: is_local(r.url) or log.add(f"request to another host: {r.url}"))
-
-
-# What the DOM shows: chart containers and whether each drew, tables and their data rows, Evidence's error
-# boxes (ErrorChart, ValueError, BigValueError, InlineError: bg-negative/10 with border-negative/50),
-# empty-data placeholders (EmptyChart with emptySet warn/pass: dashed muted box) and a DataTable's
-# visible "No Results", and the text of every data-testid element.
-INSPECT_JS = """() => {
-  const shown = (e) => e.checkVisibility() && !e.closest('dialog:not([open])');
-  const box = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
-  const inked = (canvas) => {
-    try {
-      const ctx = canvas.getContext('2d');
-      if (!ctx || canvas.width === 0 || canvas.height === 0) return 0;
-      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-      let n = 0;
-      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
-      return n;
-    } catch (error) { return -1; }
-  };
-  const charts = [...document.querySelectorAll('.chart-container')].filter(shown).map((c, i) => {
-    const instance = c.querySelector('[_echarts_instance_]');
-    const surfaces = instance ? [...instance.querySelectorAll('canvas, svg')].filter(box) : [];
-    const ink = surfaces.reduce((n, s) => n + (s.tagName === 'CANVAS' ? inked(s)
-        : s.querySelectorAll('path, rect, circle, text').length), 0);
-    return {index: i, instance: !!instance, surfaces: surfaces.length, ink: ink};
-  });
-  const tables = [...document.querySelectorAll('table')].filter(shown).map((t, i) => ({
-    index: i,
-    testid: (t.closest('[data-testid]') || {dataset: {}}).dataset.testid || null,
-    rows: [...t.querySelectorAll('tr')].filter((r) => r.querySelector('td')).length,
-  }));
-  const errors = [...document.querySelectorAll('[class~="bg-negative/10"][class~="border-negative/50"]')]
-      .map((e) => e.textContent.replace(/\\s+/g, ' ').trim().slice(0, 300));
-  const empty = [...document.querySelectorAll(
-      '[class~="border-dashed"][class~="text-base-content-muted"], .noresults.shownoresults')]
-      .filter(shown).map((e) => e.textContent.replace(/\\s+/g, ' ').trim().slice(0, 200));
-  const testids = {};
-  for (const e of document.querySelectorAll('[data-testid]')) {
-    if (!e.dataset.testid.startsWith('DataTable-')) testids[e.dataset.testid] = e.innerText.trim();
-  }
-  return {charts, tables, errors, empty, testids, title: document.title};
-}"""
-
-
 def expected_testids(route: str) -> dict[str, tuple[str, object]]:
     """data-testid -> (kind, expected value) for a route."""
     account_id = account_id_of(route)
@@ -331,31 +195,7 @@ def check_testids(route: str, shown: dict[str, str], log: PageLog) -> None:
 
 @pytest.mark.parametrize("route", BROWSER_ROUTES)
 def test_page_in_browser(route: str, site_url: str, context: BrowserContext) -> None:
-    log = PageLog()
-    page = context.new_page()
-    watch(page, route, log)
-    try:
-        response = page.goto(site_url + route.lstrip("/"), wait_until="load")
-        if response is None or response.status != 200:
-            log.add(f"navigation status {response.status if response else 'none'}")
-        if not wait_until_settled(page):
-            log.add("charts did not all draw within the timeout")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / screenshot_name(route)), full_page=True)
-        dom = page.evaluate(INSPECT_JS)
-    finally:
-        page.close()
-
-    for chart in dom["charts"]:
-        if not chart["instance"] or not chart["surfaces"] or chart["ink"] <= 0:
-            log.add(f"chart #{chart['index']} not drawn: {chart}")
-    for table in dom["tables"]:
-        if table["rows"] == 0:
-            log.add(f"table #{table['index']} ({table['testid']}) has no data rows")
-    for error in dom["errors"]:
-        log.add(f"Evidence error box: {error}")
-    for empty in dom["empty"]:
-        log.add(f"empty-data placeholder: {empty}")
+    dom, log = open_and_inspect(context, site_url, BUILD, route, SCREENSHOTS / screenshot_name(route))
     check_testids(route, dom["testids"], log)
 
     if log.problems:
