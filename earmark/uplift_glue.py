@@ -351,3 +351,30 @@ def check_outcome(rows: pd.DataFrame, params: dict[str, Any]) -> None:
             "(outcomes.parquet gives it no value): set uplift_outcome (and uplift_outcome_type) to an "
             "outcome the input carries, e.g. revenue with uplift_outcome_type continuous"
         )
+
+
+def not_estimable_reason(rows: pd.DataFrame, params: dict[str, Any]) -> str | None:
+    """Why a campaign's rows cannot be fitted, or None when they can: every arm, control included, needs
+    at least two rows with a known outcome per cross-fitting fold (each fold's models train on the other
+    folds' rows of that arm), and a binary outcome needs both values."""
+    if rows.empty:
+        return "no campaign rows"
+    control = "control"
+    arms = sorted(rows["arm"].astype(str).unique())
+    if control not in arms or len(arms) < 2:
+        campaign = rows["campaign_id"].iloc[0]
+        return f"campaign {campaign}: arms {arms}, uplift needs a control arm and a treated one"
+    folds = int(params["uplift_folds"])
+    known = (
+        rows[rows[params["uplift_outcome"]].notna()] if params["uplift_outcome"] in rows else rows.iloc[0:0]
+    )
+    counts = known["arm"].astype(str).value_counts()
+    short = [arm for arm in arms if counts.get(arm, 0) < 2 * folds]
+    if short:
+        return (
+            f"campaign {rows['campaign_id'].iloc[0]}: arms {short} have fewer than {2 * folds} rows with a "
+            f"known outcome ({folds} folds x 2)"
+        )
+    if params["uplift_outcome_type"] == "binary" and known[params["uplift_outcome"]].nunique() < 2:
+        return f"campaign {rows['campaign_id'].iloc[0]}: the outcome takes a single value"
+    return None

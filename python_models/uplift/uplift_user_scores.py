@@ -24,6 +24,7 @@ from earmark.uplift_glue import (
     covariates,
     human_campaign,
     keyed_order,
+    not_estimable_reason,
     policy_campaign,
 )
 
@@ -82,8 +83,12 @@ def user_scores(training: pd.DataFrame, scoring: pd.DataFrame, params: dict) -> 
     customers."""
     frames = []
     for rows in (policy_campaign(training, params), human_campaign(training, params)):
-        # no campaign, or no contrast between arms: uplift is not estimable for it
-        if rows.empty or rows["arm"].nunique() < 2:
+        if rows.empty:
+            continue
+        check_outcome(rows, params)
+        # too few rows, no contrast between arms or outcomes: uplift is not estimable for this campaign,
+        # and the marts on top say so (no verdict, no learner)
+        if not_estimable_reason(rows, params) is not None:
             continue
         out_of_fold, fit = campaign_scores(rows, params)
         frames += [out_of_fold, current_scores(fit, scoring, str(rows["campaign_id"].iloc[0]))]
@@ -130,7 +135,6 @@ def current_scores(fit, scoring: pd.DataFrame, campaign_id: str) -> pd.DataFrame
 
 def campaign_scores(rows: pd.DataFrame, params: dict):
     """(out-of-fold rows, the fit) of one campaign."""
-    check_outcome(rows, params)
     keys = assignment_keys(rows)
     # the fit samples rows and the calibrators split them by position: put the rows in a seeded hash order
     # of their stable keys, so no position follows the input file's order (or the ids' order) and the

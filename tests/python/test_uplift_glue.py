@@ -14,6 +14,7 @@ from earmark.uplift_glue import (
     assignment_keys,
     check_outcome,
     learner_selection,
+    not_estimable_reason,
     policy_values,
     scores_by_assignment,
 )
@@ -180,3 +181,25 @@ def test_an_absent_or_empty_outcome_stops_the_build_with_its_name():
     with pytest.raises(ValueError, match=r"'visits' is not a column.*is_converted, revenue"):
         check_outcome(rows, {"uplift_outcome": "visits"})
     check_outcome(rows, {"uplift_outcome": "revenue"})  # a column with values passes
+
+
+def test_too_small_a_campaign_is_not_estimable_with_its_reason():
+    params = {"uplift_folds": 5, "uplift_outcome": "is_converted", "uplift_outcome_type": "binary"}
+    one = pd.DataFrame({"campaign_id": ["c1"], "arm": ["nudge"], "is_converted": [True]})
+    assert "needs a control arm" in not_estimable_reason(one, params)
+    few = pd.DataFrame(
+        {"campaign_id": "c1", "arm": ["nudge"] * 12 + ["control"] * 4, "is_converted": [True, False] * 8}
+    )
+    assert not_estimable_reason(few, params) == (
+        "campaign c1: arms ['control'] have fewer than 10 rows with a known outcome (5 folds x 2)"
+    )
+    flat = pd.DataFrame({"campaign_id": "c1", "arm": ["nudge", "control"] * 10, "is_converted": False})
+    assert not_estimable_reason(flat, params) == "campaign c1: the outcome takes a single value"
+    enough = pd.DataFrame(
+        {
+            "campaign_id": "c1",
+            "arm": ["nudge", "control"] * 10,
+            "is_converted": [True, True, False, False] * 5,
+        }
+    )
+    assert not_estimable_reason(enough, params) is None
