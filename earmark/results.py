@@ -84,6 +84,12 @@ def _uplift_and_policy_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]
     if audit[0] is not None:
         figures["predicted vs true uplift (Spearman)"] = f"{audit[0]:.3f}"
         figures["predicted vs true account net value (Spearman)"] = f"{audit[1]:.3f}"
+    for archetype, reached, missed in con.sql(
+        "select true_archetype, sum(users) filter (where action in ('human_outreach', 'automated_nudge')), "
+        "sum(users) filter (where action not in ('human_outreach', 'automated_nudge')) "
+        "from policy_audit group by 1 order by 1"
+    ).fetchall():
+        figures[f"true {archetype}s: contacted / not"] = f"{reached or 0:,} / {missed or 0:,}"
     for action, n in con.sql("select action, count(*) from account_actions group by 1 order by 1").fetchall():
         figures[f"accounts: {action}"] = f"{n:,}"
     for policy, accounts, dr, low, high, true_net, dogs, dog_admins in con.sql(

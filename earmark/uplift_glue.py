@@ -136,6 +136,13 @@ def scores_by_assignment(scores: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index().sort_values(["customer_id", "treatment_row_number"], kind="mergesort")
 
 
+def accounts_of(customers: pd.Series, account_of: pd.Series) -> np.ndarray:
+    """The account of each customer, 'solo:<customer_id>' for a customer without one (consumer data, where
+    `account_of` may be empty)."""
+    accounts = customers.map(account_of.astype("string")).astype("string")
+    return accounts.fillna("solo:" + customers.astype("string")).to_numpy(dtype=str)
+
+
 def arm_costs(arms: list[str], accounts: np.ndarray, params: dict[str, Any]) -> dict[str, float | np.ndarray]:
     """The cost of giving each row an arm: cost_per_automated_user per user for automated arms; for the
     human-outreach arm cost_per_human_account per account, spread evenly over the account's rows (0 when
@@ -180,7 +187,7 @@ def campaign_selection(scores: pd.DataFrame, account_of: pd.Series, params: dict
     }
     phi = {arm: wide[f"pseudo_outcome:{arm}"].to_numpy("float64") for arm in arms}
     customers = wide["customer_id"].astype("string")
-    clusters = customers.map(account_of).fillna("solo:" + customers).to_numpy(dtype=str)
+    clusters = accounts_of(customers, account_of)
     learner_rows = compare_learners(
         effects,
         phi,
@@ -244,7 +251,7 @@ def account_contributions(
     value_per_outcome = float(params["value_per_conversion"])
     wide = scores_by_assignment(scores)
     customers = wide["customer_id"].astype("string")
-    wide["account_id"] = customers.map(account_of).fillna("solo:" + customers).astype(str)
+    wide["account_id"] = accounts_of(customers, account_of)
     arms = sorted(scores.loc[~scores["is_control_arm"], "scored_arm"].unique())
     automated = [arm for arm in arms if arm != human_arm]
     campaign_of = scores.drop_duplicates("scored_arm").set_index("scored_arm")["campaign_id"]

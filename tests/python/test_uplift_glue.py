@@ -203,3 +203,12 @@ def test_too_small_a_campaign_is_not_estimable_with_its_reason():
         }
     )
     assert not_estimable_reason(enough, params) is None
+
+
+def test_customers_without_accounts_are_their_own_clusters():
+    from earmark.uplift_glue import accounts_of
+
+    customers = pd.Series(["C1", "C2", "C3"])
+    assert accounts_of(customers, pd.Series(dtype="float64")).tolist() == ["solo:C1", "solo:C2", "solo:C3"]
+    mapped = accounts_of(customers, pd.Series({"C1": "A", "C3": "B"}))
+    assert mapped.tolist() == ["A", "solo:C2", "B"]
