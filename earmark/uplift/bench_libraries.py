@@ -9,7 +9,8 @@ difference of its two conversion probabilities) and its true propensity (kept wi
 
 - Earmark `fit_uplift` (T, X and DR learners on one set of shared out-of-fold nuisances, histogram
   gradient boosting as in `earmark.uplift.learners.make_learner`), with `calibrate` on and off. One fit
-  gives all three learners, so they share one time;
+  gives all three learners, so they share one time; and the T-learner alone (uncalibrated), which still
+  cross-fits its outcome models and the assignment model: the cost of cross-fitting itself;
 - a plain two-model T-learner in scikit-learn (one classifier per arm on every row, predicted in sample),
   which needs no library and is the speed floor of any T-learner;
 - with `libraries=True` (the default of the command): EconML's `DRLearner` with `model_propensity` and
@@ -134,7 +135,8 @@ def bench_folds(frame: pd.DataFrame, n_folds: int, seed: int) -> np.ndarray:
 def run_earmark(
     frame: pd.DataFrame, *, n_folds: int = 5, seed: int = 42, n_threads: int | None = 1
 ) -> list[Record]:
-    """Earmark's T, X and DR learners (one fit for the three), with calibration on and off."""
+    """Earmark's T, X and DR learners (one fit for the three), with calibration on and off; then the
+    T-learner alone, uncalibrated (its outcome and assignment models only): the cost of cross-fitting."""
     records = []
     for calibrate in (True, False):
         fit, seconds = _timed(
@@ -162,6 +164,22 @@ def run_earmark(
                     ate if name == "dr_learner" else (np.nan, np.nan, np.nan),
                 )
             )
+    fit, seconds = _timed(
+        lambda: fit_uplift(
+            frame,
+            outcome="converted",
+            outcome_type="binary",
+            covariates=covariate_columns(frame),
+            keys=frame["customer_id"].to_numpy(),
+            learners=("t_learner",),
+            n_folds=n_folds,
+            calibrate=False,
+            random_state=seed,
+            n_threads=n_threads,
+        ),
+        n_threads,
+    )
+    records.append(Record("Earmark T alone, uncalibrated", seconds, fit.effects["t_learner"][TREATMENT]))
     return records
 
 
@@ -224,7 +242,7 @@ def run_libraries(
             allow_missing=True,  # gradient boosting takes the missing x values as they are
         )
         est.fit(y, t, X=X, cache_values=True)
-        return est, est.effect(X)
+        return est, np.asarray(est.effect(X)).reshape(-1)  # effect() gives one column per treatment
 
     (est, effect), seconds = _timed(econml_fit, n_threads)
     # the AIPW pseudo-outcomes of the fitted nuisances (cached by fit: Y_pred per arm, column 0 control)
@@ -274,6 +292,8 @@ def summary_table(records: list[Record], truth: np.ndarray, baseline: str) -> pd
     rows = []
     for r in records:
         effect = np.asarray(r.effect, dtype="float64")
+        if effect.shape != np.shape(truth):
+            raise ValueError(f"{r.method}: effect of shape {effect.shape}, truth of shape {np.shape(truth)}")
         rows.append(
             {
                 "rows": len(truth),

@@ -16,6 +16,7 @@ from earmark.uplift.bench_libraries import (
     PLAIN_T,
     UPLIFT_END,
     UPLIFT_START,
+    Record,
     bench_folds,
     confounded_campaign,
     format_table,
@@ -81,7 +82,8 @@ def test_earmark_side_of_the_harness(earmark_side):
     frame, records = earmark_side
     table = summary_table(records, frame["true_uplift"].to_numpy(), PLAIN_T)
     assert list(table.columns) == COLUMNS
-    assert len(table) == 1 + 2 * 3  # the plain T-learner, then T, X, DR calibrated and not
+    # the plain T-learner, then T, X, DR calibrated and not, then Earmark's T alone
+    assert len(table) == 1 + 2 * 3 + 1
     assert (table["rows"] == 1500).all()
     baseline = table.loc[table["method"] == PLAIN_T, "seconds"].item()
     assert table.loc[table["method"] == PLAIN_T, "ratio_to_t"].item() == 1.0
@@ -97,15 +99,20 @@ def test_earmark_side_of_the_harness(earmark_side):
     assert calibrated["seconds"].nunique() == 1
 
 
-def test_summary_table_needs_its_baseline(earmark_side):
+def test_summary_table_needs_its_baseline_and_flat_effects(earmark_side):
     frame, records = earmark_side
+    truth = frame["true_uplift"].to_numpy()
     with pytest.raises(ValueError, match="no record named"):
-        summary_table(records, frame["true_uplift"].to_numpy(), "causalml BaseTClassifier (T)")
+        summary_table(records, truth, "causalml BaseTClassifier (T)")
+    # a library that returns one column per treatment must be flattened first, or the RMSE broadcasts
+    column = Record("column", 1.0, truth.reshape(-1, 1))
+    with pytest.raises(ValueError, match="shape"):
+        summary_table([*records, column], truth, PLAIN_T)
 
 
 def test_run_without_libraries_and_rewrite_the_doc():
     table, facts = run_benchmark(1200, n_folds=2, seed=1, libraries=False)
-    assert table["method"].iloc[0] == PLAIN_T and len(table) == 7
+    assert table["method"].iloc[0] == PLAIN_T and len(table) == 8
     assert facts["naive_difference"] < facts["true_mean"]
     markdown = format_table(table, facts, markdown=True)
     assert markdown.count("\n| ") == len(table) + 1  # header and one line per method
