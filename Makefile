@@ -143,7 +143,7 @@ bench: $(INSTALLED)
 # Earmark's uplift learners against EconML, causalml and scikit-uplift (earmark/uplift/bench_libraries.py),
 # in a separate venv so the libraries never become project dependencies: the project lock, then
 # requirements-bench.txt, then causalml without its dependencies (requirements-bench.txt says why).
-# About 2.6 GB and 3-4 minutes to install; the run at 20,000 and 84,534 rows takes about N minutes.
+# About 2.6 GB and 2-4 minutes to install; the run at 20,000 and 84,534 rows takes about 4 minutes.
 BENCH_VENV ?= .venv-bench
 BENCH_UPLIFT_ROWS ?= 20000 84534
 BENCH_INSTALLED := $(BENCH_VENV)/.installed
