@@ -132,3 +132,19 @@ def test_library_side_says_where_the_libraries_are():
     frame = confounded_campaign(200, seed=1)
     with pytest.raises(ImportError, match="make bench-uplift"):
         run_libraries(frame, bench_folds(frame, 2, 1))
+
+
+def test_command_writes_the_marked_section(tmp_path, capsys):
+    from earmark.cli import main
+
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(f"# Benchmarks\n{UPLIFT_START}\nstale figures\n{UPLIFT_END}\n")
+    out = tmp_path / "uplift.md"
+    args = ["bench-uplift", "--rows", "600", "--folds", "2", "--no-libraries"]
+    assert main([*args, "--out", str(out), "--update-doc", str(doc)]) == 0
+    text = doc.read_text()
+    assert "stale figures" not in text
+    assert "`earmark bench-uplift --rows 600 --folds 2 --seed 42 --no-libraries" in text
+    assert "cores" in text and "| Earmark DR, uncalibrated (T+X+DR one fit) |" in text
+    assert out.read_text().strip() in text
+    assert "uplift library section rewritten" in capsys.readouterr().out
