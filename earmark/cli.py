@@ -78,6 +78,35 @@ def _cmd_bench_segmentation(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench_uplift(args: argparse.Namespace) -> int:
+    from earmark.uplift.bench_libraries import (
+        format_table,
+        machine_line,
+        rewrite_uplift_section,
+        run_benchmark,
+    )
+
+    command = "earmark bench-uplift --rows " + " ".join(str(n) for n in args.rows)
+    command += f" --folds {args.folds} --seed {args.seed}" + ("" if args.libraries else " --no-libraries")
+    for flag, value in (("out", args.out), ("update-doc", args.update_doc)):
+        command += f" --{flag} {value}" if value else ""
+    sections = []
+    for n_rows in args.rows:
+        table, facts = run_benchmark(n_rows, n_folds=args.folds, seed=args.seed, libraries=args.libraries)
+        print(format_table(table, facts, markdown=False), flush=True)
+        print(flush=True)
+        sections.append(format_table(table, facts, markdown=True))
+    markdown = f"`{command}` ({machine_line()}).\n\n" + "\n\n".join(sections)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(markdown + "\n")
+    if args.update_doc:
+        doc = Path(args.update_doc)
+        doc.write_text(rewrite_uplift_section(doc.read_text(), markdown))
+        print(f"{doc}: uplift library section rewritten")
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from earmark.bench import format_report, rewrite_section, run_bench
 
@@ -307,6 +336,40 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     bench.add_argument("--resamples", type=int, default=20, help="bootstrap resamples (default 20)")
     bench.set_defaults(func=_cmd_bench_segmentation)
+
+    uplift_bench = commands.add_parser(
+        "bench-uplift",
+        help="compare Earmark's uplift learners with EconML, causalml and scikit-uplift",
+        description="On a seeded synthetic campaign with confounded assignment and a known effect per "
+        "row, fit Earmark's T, X and DR learners (calibrated and not) and the libraries' DR and T "
+        "learners on the same folds; print wall seconds (and the ratio to causalml's T-learner), mean "
+        "predicted against true effect, RMSE, Spearman correlation and the DR average effect with its "
+        "interval. The libraries come from requirements-bench.txt (make bench-uplift).",
+    )
+    uplift_bench.add_argument(
+        "--rows",
+        type=int,
+        nargs="+",
+        default=[20_000],
+        metavar="N",
+        help="campaign sizes, one synthetic campaign each (default 20000)",
+    )
+    uplift_bench.add_argument("--folds", type=int, default=5, help="cross-fitting folds (default 5)")
+    uplift_bench.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    uplift_bench.add_argument(
+        "--no-libraries",
+        dest="libraries",
+        action="store_false",
+        help="skip EconML, causalml and scikit-uplift (times are then ratios to a plain scikit-learn "
+        "two-model T-learner)",
+    )
+    uplift_bench.add_argument("--out", help="also write the tables as Markdown to this file")
+    uplift_bench.add_argument(
+        "--update-doc",
+        metavar="FILE",
+        help="rewrite the section between <!-- bench-uplift:start --> and <!-- bench-uplift:end --> of FILE",
+    )
+    uplift_bench.set_defaults(func=_cmd_bench_uplift)
 
     pipeline_bench = commands.add_parser(
         "bench",
