@@ -96,3 +96,33 @@ def cached_frame(
     frame.to_parquet(partial, index=False)
     partial.rename(stored)  # a build stopped mid-write never leaves a truncated entry behind
     return frame
+
+
+def cached_fit(
+    cache_dir: str | Path | None,
+    name: str,
+    inputs: Mapping[str, pd.DataFrame],
+    compute: Callable[[], object],
+) -> object:
+    """`compute()`, or the object (fitted models) it returned before for the same inputs and code, stored
+    with pickle as `<cache_dir>/<name>/<key>.pickle`: for a model whose fit is reused while a part of its
+    output (scores of today's customers) is recomputed from it on every build. Only Earmark's own build
+    writes the cache folder it reads."""
+    import pickle
+
+    if cache_dir is None:
+        return compute()
+    folder = Path(cache_dir) / name
+    key = cache_key(name, inputs)
+    stored = folder / f"{key}.pickle"
+    if stored.exists():
+        _record_hit(folder, key)
+        return pickle.loads(stored.read_bytes())
+    value = compute()
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.pickle"):
+        old.unlink()
+    partial = stored.with_suffix(".partial")
+    partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    partial.rename(stored)
+    return value

@@ -14,7 +14,7 @@ downstream (uplift_learner_selection, the policy models), so a change of a cost 
 import numpy as np
 import pandas as pd
 
-from earmark.model_cache import cached_frame
+from earmark.model_cache import cached_fit
 from earmark.segmentation.dbt_glue import empty_frame, read_parameters, used_parameters
 from earmark.uplift import conversion_propensity
 from earmark.uplift.metalearners import META_LEARNERS, fit_uplift, score_rows
@@ -68,20 +68,21 @@ def model(dbt, session):
     parameters = used_parameters(dbt.ref("int_run_parameters").df(), USED_PARAMETERS)
     training = dbt.ref("int_campaign_training_set").df()
     scoring = dbt.ref("int_customer_scoring_set").df()
-    # the fit is reused while its inputs and parameters are unchanged (earmark.model_cache)
-    return cached_frame(
+    # the fit (and its out-of-fold rows) is reused while the training set and the fit's parameters are
+    # unchanged (earmark.model_cache); today's customers change every day, so they are scored each build
+    fits = cached_fit(
         dbt.config.get("python_model_cache_dir"),
         "uplift_user_scores",
-        {"training": training, "scoring": scoring, "parameters": parameters},
-        lambda: user_scores(training, scoring, read_parameters(parameters)),
+        {"training": training, "parameters": parameters},
+        lambda: campaign_fits(training, read_parameters(parameters)),
     )
+    return user_scores(fits, scoring)
 
 
-def user_scores(training: pd.DataFrame, scoring: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """The policy campaign's scores (its automated arms) and, when the input has one, the human-outreach
-    campaign's (what a call does), each campaign fitted on its own rows; out of fold, and for today's
-    customers."""
-    frames = []
+def campaign_fits(training: pd.DataFrame, params: dict) -> list:
+    """(campaign id, out-of-fold rows, fit) of the policy campaign (its automated arms) and, when the
+    input has one, of the human-outreach campaign (what a call does), each fitted on its own rows."""
+    fits = []
     for rows in (policy_campaign(training, params), human_campaign(training, params)):
         if rows.empty:
             continue
@@ -91,7 +92,15 @@ def user_scores(training: pd.DataFrame, scoring: pd.DataFrame, params: dict) -> 
         if not_estimable_reason(rows, params) is not None:
             continue
         out_of_fold, fit = campaign_scores(rows, params)
-        frames += [out_of_fold, current_scores(fit, scoring, str(rows["campaign_id"].iloc[0]))]
+        fits.append((str(rows["campaign_id"].iloc[0]), out_of_fold, fit))
+    return fits
+
+
+def user_scores(fits: list, scoring: pd.DataFrame) -> pd.DataFrame:
+    """The out-of-fold rows of every fitted campaign, and today's customers scored by its fold models."""
+    frames = []
+    for campaign_id, out_of_fold, fit in fits:
+        frames += [out_of_fold, current_scores(fit, scoring, campaign_id)]
     if not frames:
         return empty_frame(COLUMNS)
     scores = pd.concat(frames, ignore_index=True)[list(COLUMNS)]

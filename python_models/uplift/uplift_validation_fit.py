@@ -33,6 +33,9 @@ COLUMNS = {
 
 SCORE_COLUMNS = (
     "treatment_row_number",
+    "campaign_id",
+    "customer_id",
+    "fold",
     "scored_arm",
     "is_control_arm",
     "observed_arm",
@@ -64,7 +67,8 @@ def validation_rows(scores: pd.DataFrame, params: dict) -> pd.DataFrame:
         return empty_frame({"validation_row_id": "str", **COLUMNS})
     for arm in sorted(scores.loc[~scores["is_control_arm"], "scored_arm"].unique()):
         rows = scores[(scores["scored_arm"] == arm) & scores["observed_arm"].isin([arm, "control"])]
-        rows = rows.sort_values("treatment_row_number", kind="mergesort")
+        # a stable order (never the file's) before the seeded bootstrap: campaign, customer, fold (a hash)
+        rows = rows.sort_values(["campaign_id", "customer_id", "observed_arm", "fold"], kind="mergesort")
         treated = (rows["observed_arm"] == arm).to_numpy()
         y = rows["observed_outcome"].to_numpy(dtype="float64")
         uplift = rows["uplift"].to_numpy(dtype="float64")

@@ -91,10 +91,12 @@ def test_cleaning_statused_only_the_new_lines(days: dict[str, Path]) -> None:
 
 
 def test_the_uplift_fit_was_reused(days: dict[str, Path]) -> None:
-    for model in ("uplift_user_scores", "uplift_validation_fit"):
+    # the uplift fit is stored as fitted models (today's customers are scored from them on every build),
+    # the validation as its output frame
+    for model, stored in (("uplift_user_scores", "*.pickle"), ("uplift_validation_fit", "*.parquet")):
         hits = json.loads((days["work"] / "cache" / model / "hits.json").read_text())
         assert list(hits.values()) == [1], model  # computed for yesterday, reused today
-        assert len(list((days["work"] / "cache" / model).glob("*.parquet"))) == 1
+        assert len(list((days["work"] / "cache" / model).glob(stored))) == 1
 
 
 def copy_of_incremental(days: dict[str, Path], name: str) -> Path:
