@@ -69,12 +69,12 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         shutil.copytree(files, raw_dir)
         built[name] = work / name / "earmark.duckdb"
         run_dbt(raw_dir, built[name], extra_vars="python_model_cache_dir: null")
-    return {"raw": raw, "shuffled": shuffled, **built}
+    return {"raw_files": raw, "shuffled_files": shuffled, **built}
 
 
 def test_every_input_file_was_shuffled(builds: dict[str, Path]) -> None:
-    for path in sorted(builds["raw"].glob("*.parquet")):
-        original, shuffled = pq.read_table(path), pq.read_table(builds["shuffled"] / path.name)
+    for path in sorted(builds["raw_files"].glob("*.parquet")):
+        original, shuffled = pq.read_table(path), pq.read_table(builds["shuffled_files"] / path.name)
         assert original.num_rows == shuffled.num_rows, path.name
         if original.num_rows > 2:
             assert not original.equals(shuffled), path.name
