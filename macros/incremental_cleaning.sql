@@ -4,8 +4,13 @@
     (exact duplicates) and the identity and seed tables. So a rebuild needs to status only the lines added
     since the last build, provided those other inputs are unchanged: `inputs_fingerprint` is a hash of
     them, stored on every row, and a different one reprocesses every line.
+    The append-only promise is checked, not assumed: the built table holds every staged column of every
+    line it statused, so a hash of those lines as built is compared with the same hash of the first lines
+    of today's file. Any edit, deletion, insertion or reordering among them restatuses every line (a file
+    with fewer lines than were built is refused: delete+insert could not remove the lines past its end).
+    DuckDB only: the models are incremental on DuckDB alone (plain tables on the other adapters).
 -#}
-{% macro cleaning_watermark(key_column, inputs_fingerprint_sql, raw_relation) %}
+{% macro cleaning_watermark(key_column, inputs_fingerprint_sql, raw_relation, raw_file) %}
     {#- The highest line number already statused, or none when every line must be (re)built. -#}
     {%- if not execute or not is_incremental() -%}
         {{ return(none) }}
@@ -15,19 +20,39 @@
         {#- built before the fingerprint existed: restatus every line (dbt adds the column) -#}
         {{ return(none) }}
     {%- endif -%}
+    {%- set raw_path = var('raw_dir') ~ '/' ~ raw_file ~ '.parquet' -%}
+    {%- set staged_columns = adapter.get_columns_in_relation(raw_relation) | map(attribute='name') | list -%}
+    {%- set line_hash = 'hash(' ~ staged_columns | join(', ') ~ ')' -%}
     {%- set current = run_query(inputs_fingerprint_sql).columns[0].values()[0] -%}
+    {#- one scan of each side: the built lines' hash, and the hash of as many first lines of the file -#}
     {%- set built = run_query(
-        "select min(inputs_fingerprint), max(inputs_fingerprint), max(" ~ key_column ~ "), count(*), "
-        ~ "(select count(*) from " ~ raw_relation ~ ") from " ~ this
+        "with built as (select min(inputs_fingerprint) as fingerprint_min, max(inputs_fingerprint) as "
+        ~ "fingerprint_max, max(" ~ key_column ~ ") as built_up_to, count(*) as built_lines, bit_xor("
+        ~ line_hash ~ ") as built_hash from " ~ this ~ ") select built.*, (select count(*) from "
+        ~ raw_relation ~ ") as raw_lines, (select bit_xor(" ~ line_hash ~ ") from " ~ raw_relation
+        ~ " where " ~ key_column ~ " <= built.built_up_to) as raw_prefix_hash from built"
     ).rows[0] -%}
-    {%- if built[4] < built[3] -%}
+    {%- if built[4] is none -%}
+        {#- an empty built table: nothing to keep -#}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if built[5] < built[3] -%}
         {{ exceptions.raise_compiler_error(
-            this.identifier ~ ": the raw input has " ~ built[4] ~ " rows, fewer than the " ~ built[3]
-            ~ " the last build statused, so it was not appended to. Rebuild with dbt build --full-refresh."
+            this.identifier ~ ": " ~ raw_path ~ " has " ~ built[5] ~ " lines, fewer than the " ~ built[3]
+            ~ " the last build statused, so it was not appended to (lines were deleted). "
+            ~ "Rebuild with dbt build --full-refresh."
         ) }}
     {%- endif -%}
     {%- if built[0] is none or built[0] | string != current | string or built[1] | string != current | string -%}
         {{ log(this.identifier ~ ": identity or seeds changed since the last build; restatusing every line", info=true) }}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if built[6] | string != built[4] | string -%}
+        {{ log(
+            this.identifier ~ ": " ~ raw_path ~ " changed in its first " ~ built[2] ~ " lines since the last "
+            ~ "build (a line edited, deleted, inserted or moved); restatusing every line",
+            info=true
+        ) }}
         {{ return(none) }}
     {%- endif -%}
     {{ return(built[2]) }}

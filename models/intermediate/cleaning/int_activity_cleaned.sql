@@ -10,7 +10,9 @@
 {%- set inputs_fingerprint -%}
     select hash({{ ref_periods_fingerprint() }}, {{ time_settings_fingerprint() }})
 {%- endset -%}
-{%- set built_up_to = cleaning_watermark('activity_row_number', inputs_fingerprint, ref('stg_raw__activity')) %}
+{%- set built_up_to = cleaning_watermark(
+    'activity_row_number', inputs_fingerprint, ref('stg_raw__activity'), 'activity'
+) %}
 {%- set duplicate_key = ['customer_ref', 'activity_date', 'sessions', 'actions', 'active_minutes'] %}
 
 with

@@ -18,7 +18,7 @@
     )
 {%- endset -%}
 {%- set built_up_to = cleaning_watermark(
-    'transaction_line_number', inputs_fingerprint, ref('stg_raw__transactions')
+    'transaction_line_number', inputs_fingerprint, ref('stg_raw__transactions'), 'transactions'
 ) %}
 {#- NaN, infinite or too large for the fixed-point line value (DECIMAL(18, 4) holds below 1e14) -#}
 {%- set invalid_number -%}

@@ -11,11 +11,12 @@ user_scores as (
 
 model_scores as (
 
-    -- control-arm prediction and propensity baseline, averaged over a customer's assignments
+    -- control-arm prediction and propensity baseline, averaged over a customer's assignments (in fixed
+    -- point: a float mean of three or more values varies in its last bits with the order they come in)
     select
         customer_id,
-        avg(predicted_outcome) as predicted_outcome_if_untreated,
-        avg(conversion_propensity) as conversion_propensity
+        cast(avg(cast(predicted_outcome as decimal(38, 10))) as double) as predicted_outcome_if_untreated,
+        cast(avg(cast(conversion_propensity as decimal(38, 10))) as double) as conversion_propensity
 
     from {{ ref('uplift_user_scores') }}
     where is_control_arm
@@ -61,7 +62,7 @@ call_truth as (
     -- a call's true uplift per person, from the latest campaign with the human-outreach arm
     select
         true_person_id,
-        avg(true_uplift) as true_call_uplift
+        cast(avg(cast(true_uplift as decimal(38, 10))) as double) as true_call_uplift
 
     from {{ ref('stg_raw__truth_effects') }}
     where campaign_id in (select call_campaigns.campaign_id from call_campaigns)

@@ -111,8 +111,10 @@ population as (
         count(*) as population_customers,
         round(avg(recency_days), 9) as population_recency_days,
         round(avg(frequency), 9) as population_frequency,
-        round(avg(monetary), 9) as population_monetary,
-        round(sum(monetary), 6) as population_total_monetary
+        -- monetary is a double: summed as fixed point, so the total and mean do not depend on the order
+        -- rows are added in (a rounded float mean can fall either side of a half in its last place)
+        round(cast(avg(cast(monetary as decimal(38, 10))) as double), 9) as population_monetary,
+        round(cast(sum(cast(monetary as decimal(38, 10))) as double), 6) as population_total_monetary
 
     from customers
 
@@ -125,8 +127,8 @@ segments as (
         count(*) as customers,
         round(avg(recency_days), 9) as avg_recency_days,
         round(avg(frequency), 9) as avg_frequency,
-        round(avg(monetary), 9) as avg_monetary,
-        round(sum(monetary), 6) as total_monetary,
+        round(cast(avg(cast(monetary as decimal(38, 10))) as double), 9) as avg_monetary,
+        round(cast(sum(cast(monetary as decimal(38, 10))) as double), 6) as total_monetary,
         count(*) filter (where is_premium) as premium_customers
 
     from customers

@@ -22,7 +22,8 @@ ordered as (
         net_value,
         row_number() over (order by net_value desc, account_id asc) as position,
         count(*) over () as total_accounts,
-        sum(net_value) over () as total_net_value
+        -- fixed point: a float sum varies in its last bits with the order rows are added in
+        cast(sum(cast(net_value as decimal(38, 10))) over () as double) as total_net_value
 
     from candidates
 
@@ -35,8 +36,11 @@ curve as (
         account_id,
         net_value,
         position / total_accounts as share_targeted,
-        sum(net_value) over (order by position rows between unbounded preceding and current row)
-            as cumulative_net_value,
+        cast(
+            sum(cast(net_value as decimal(38, 10))) over (
+                order by position rows between unbounded preceding and current row
+            ) as double
+        ) as cumulative_net_value,
         total_net_value * position / total_accounts as random_cumulative_net_value,
         total_net_value
 

@@ -29,10 +29,12 @@ account_values as (
     -- when every account has the same size, so it is kept)
     select
         account_id,
-        sum(predicted_uplift) * {{ var('value_per_conversion') }} - count(*) * {{ var('cost_per_automated_user') }}
-            as predicted_net_value,
-        sum(true_uplift) * {{ var('value_per_conversion') }} - count(*) * {{ var('cost_per_automated_user') }}
-            as true_net_value
+        -- fixed-point sums (and means below): a float sum varies in its last bits with the order rows are
+        -- added in, which would move near-ties in the ranks and the means
+        cast(sum(cast(predicted_uplift as decimal(38, 10))) as double) * {{ var('value_per_conversion') }}
+        - count(*) * {{ var('cost_per_automated_user') }} as predicted_net_value,
+        cast(sum(cast(true_uplift as decimal(38, 10))) as double) * {{ var('value_per_conversion') }}
+        - count(*) * {{ var('cost_per_automated_user') }} as true_net_value
 
     from users
     group by account_id
@@ -87,8 +89,8 @@ by_cell as (
         true_archetype,
         count(*) as users,
         count(distinct account_id) as accounts,
-        avg(predicted_uplift) as mean_predicted_uplift,
-        avg(true_uplift) as mean_true_uplift
+        cast(avg(cast(predicted_uplift as decimal(38, 10))) as double) as mean_predicted_uplift,
+        cast(avg(cast(true_uplift as decimal(38, 10))) as double) as mean_true_uplift
 
     from users
     group by coalesce(action, 'unscored'), true_archetype

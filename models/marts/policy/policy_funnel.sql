@@ -20,7 +20,8 @@ decided as (
         deciding_gate as gate,
         count(*) as accounts,
         sum(scored_users) as scored_users,
-        sum(expected_value) as expected_value
+        -- fixed point: a float sum varies in its last bits with the order rows are added in
+        cast(sum(cast(expected_value as decimal(38, 10))) as double) as expected_value
 
     from actions
     group by deciding_gate

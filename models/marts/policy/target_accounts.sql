@@ -28,7 +28,12 @@ ranked as (
 
 select
     *,
-    sum(net_value) over (order by target_rank rows between unbounded preceding and current row)
-    / nullif(sum(net_value) over (), 0) as cumulative_value_share
+    -- fixed-point sums: a float sum varies in its last bits with the order rows are added in
+    cast(
+        sum(cast(net_value as decimal(38, 10))) over (
+            order by target_rank rows between unbounded preceding and current row
+        ) as double
+    )
+    / nullif(cast(sum(cast(net_value as decimal(38, 10))) over () as double), 0) as cumulative_value_share
 
 from ranked
