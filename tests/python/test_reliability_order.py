@@ -30,26 +30,6 @@ POSITION_COLUMNS = {
     "user_uplift_scores": ["treatment_row_number", "user_arm_score_id"],
 }
 
-# Marts that still follow the row order, for a cause outside SQL: python_models/uplift/
-# uplift_validation_fit.py sorts each arm's rows by treatment_row_number (the file position) before its
-# seeded bootstrap, so the resamples, hence the Qini intervals, whether an arm validates, and everything
-# the policy builds on that verdict, change when the treatments file's rows move. Checked on their own
-# (strict xfail: it fails loudly once the model is order-free, so the set can be emptied).
-BOOTSTRAP_ORDER_DEPENDENT = {
-    "uplift_validation_fit",
-    "uplift_evaluation",
-    "uplift_curve",
-    "uplift_by_decile",
-    "uplift_verdict",
-    "policy_value_fit",
-    "policy_comparison",
-    "policy_funnel",
-    "policy_audit",
-    "account_actions",
-    "target_accounts",
-    "budget_curve",
-}
-
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
@@ -121,16 +101,7 @@ def test_every_mart_is_the_same_under_any_row_order(builds: dict[str, Path]) -> 
     marts, differing = differing_marts(builds)
     assert len(marts) > 30  # every mart and Python model output (34 today)
     assert {"customers", "segment_summary", "data_quality", "user_uplift_scores"} <= set(marts)
-    assert set(POSITION_COLUMNS) | BOOTSTRAP_ORDER_DEPENDENT <= set(marts)
-    assert {mart: rows for mart, rows in differing.items() if mart not in BOOTSTRAP_ORDER_DEPENDENT} == {}
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="python_models/uplift/uplift_validation_fit.py bootstraps rows in treatment_row_number order",
-)
-def test_the_marts_after_the_uplift_bootstrap_are_the_same_under_any_row_order(
-    builds: dict[str, Path],
-) -> None:
-    _, differing = differing_marts(builds)
-    assert {mart: rows for mart, rows in differing.items() if mart in BOOTSTRAP_ORDER_DEPENDENT} == {}
+    assert set(POSITION_COLUMNS) | {"uplift_evaluation", "policy_comparison", "account_actions"} <= set(marts)
+    # the uplift bootstrap runs in a stable order (campaign, customer, arm, hashed fold), so the verdict and
+    # everything the policy builds on it are order-free too
+    assert differing == {}
