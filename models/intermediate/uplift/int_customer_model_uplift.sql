@@ -3,7 +3,9 @@
 -- of the policy campaign (negative when every arm would hurt) and, where a past campaign tried human
 -- outreach (var human_outreach_arm), the predicted uplift of a call; each from the learner chosen for its
 -- arm, with the upper bound of the DR interval of the effect group it falls in (below zero: evidence of
--- harm). An arm whose uplift does not validate (int_uplift_arm_verdict)
+-- harm). That evidence comes from the people a campaign reached: a customer the arm's campaign never
+-- reached is scored, but gets no bound, so it is never flagged as a sleeping dog on an extrapolation.
+-- An arm whose uplift does not validate (int_uplift_arm_verdict)
 -- is not differentiated on: every customer gets its DR average effect, and its interval's upper bound.
 with
 
@@ -19,17 +21,33 @@ verdicts as (
 
 ),
 
+reached as (
+
+    -- the customers each arm's campaign reached (an out-of-fold row of that arm)
+    select distinct
+        customer_id,
+        scored_arm
+
+    from {{ ref('int_user_arm_uplift') }}
+    where not is_control_arm
+
+),
+
 policy_scores as (
 
     select
         scores.customer_id,
         scores.scored_arm = '{{ var("human_outreach_arm") }}' as is_human_arm,
         case when verdicts.is_validated then scores.uplift else verdicts.dr_average_effect end as uplift,
-        case when verdicts.is_validated then scores.uplift_upper_bound else verdicts.dr_ci_high end
-            as uplift_upper_bound
+        case
+            when reached.customer_id is null then null
+            when verdicts.is_validated then scores.uplift_upper_bound
+            else verdicts.dr_ci_high
+        end as uplift_upper_bound
 
     from scores
     inner join verdicts on scores.scored_arm = verdicts.arm
+    left join reached on scores.customer_id = reached.customer_id and scores.scored_arm = reached.scored_arm
 
 ),
 

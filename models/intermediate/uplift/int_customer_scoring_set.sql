@@ -1,8 +1,11 @@
 -- One row per current resolved customer (every customer of int_customer_features, in a campaign or
 -- not) with the training set's covariates measured strictly before one reference time, so a model fitted
 -- on int_campaign_training_set can score today's customers. The reference is the build's as-of date
--- (int_feature_as_of_date); an input with nothing dated to derive it from (Hillstrom: no transactions,
--- activity or signups) falls back to the latest treated_at of the campaigns, as reference_basis says.
+-- (int_feature_as_of_date), but never earlier than the latest treated_at of the campaigns: today cannot
+-- precede a campaign already run (Causalyn's as-of date, derived from signups, falls a month before its
+-- campaign; scoring there would measure everyone on older covariates than the model learned from). An
+-- input with nothing dated to derive an as-of date from (Hillstrom) takes the latest treated_at too, as
+-- reference_basis says.
 with
 
 customer_features as (
@@ -40,11 +43,23 @@ reference as (
 
     select
         case
-            when as_of.as_of_date is not null then cast(as_of.as_of_date as timestamp)
+            when
+                as_of.as_of_date is not null
+                and (
+                    latest_treatment.latest_treated_at is null
+                    or cast(as_of.as_of_date as timestamp) >= latest_treatment.latest_treated_at
+                )
+                then cast(as_of.as_of_date as timestamp)
             else latest_treatment.latest_treated_at
         end as reference_at,
         case
-            when as_of.as_of_date is not null then 'as_of_date'
+            when
+                as_of.as_of_date is not null
+                and (
+                    latest_treatment.latest_treated_at is null
+                    or cast(as_of.as_of_date as timestamp) >= latest_treatment.latest_treated_at
+                )
+                then 'as_of_date'
             when latest_treatment.latest_treated_at is not null then 'latest_treated_at'
         end as reference_basis
 
