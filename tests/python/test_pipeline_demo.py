@@ -167,7 +167,8 @@ def test_naive_comparison_is_biased_and_reweighting_corrects_it(demo: tuple[Path
         "and arm = 'nudge'",
     )[0]
     assert low <= true_mean_uplift + 0.02 and high >= true_mean_uplift - 0.02
-    assert query(db, "select min(assignment_auc) > 0.6 from uplift_evaluation where arm = 'nudge'") == [(True,)]
+    nudge_auc = "select min(assignment_auc) > 0.6 from uplift_evaluation where arm = 'nudge'"
+    assert query(db, nudge_auc) == [(True,)]
 
 
 def test_every_account_gets_exactly_one_action(demo: tuple[Path, Path]) -> None:

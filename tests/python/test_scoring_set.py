@@ -23,12 +23,13 @@ COVARIATES = (
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, datetime]:
-    """A small demo world built up to both sets, with the as-of date set to the campaign's day, so the
-    scoring set is measured at the very time the campaign reached its customers."""
+    """A small demo world built up to both sets, with the as-of date set to the latest campaign's day (the
+    reference is never earlier than that), so the scoring set is measured at the very time that campaign
+    reached its customers."""
     work = tmp_path_factory.mktemp("scoring")
     raw = work / "raw"
     simulate_world(raw, seed=SEED, scale=SCALE)
-    treated_at = pc.min(pq.read_table(raw / "treatments.parquet", columns=["treated_at"])["treated_at"])
+    treated_at = pc.max(pq.read_table(raw / "treatments.parquet", columns=["treated_at"])["treated_at"])
     treated_at = treated_at.as_py()
     assert treated_at == datetime(treated_at.year, treated_at.month, treated_at.day)  # a midnight
     db = work / "earmark.duckdb"
@@ -92,3 +93,26 @@ def test_covariates_equal_the_training_sets_at_the_same_reference(world: tuple[P
     # the comparison has teeth: customers with purchases and activity before the reference
     assert sum(1 for row in scoring_rows if row[2] > 0) > 10
     assert sum(1 for row in scoring_rows if row[6] > 0) > 10
+
+
+def test_the_reference_is_never_before_the_latest_campaign(tmp_path: Path) -> None:
+    """An as-of date before the latest campaign (Causalyn's, derived from signups, falls a month before
+    its campaign) gives way to that campaign's day, and reference_basis says so."""
+    raw = tmp_path / "raw"
+    simulate_world(raw, seed=SEED, scale=SCALE)
+    latest = pc.max(pq.read_table(raw / "treatments.parquet", columns=["treated_at"])["treated_at"]).as_py()
+    db = tmp_path / "earmark.duckdb"
+    run_dbt(
+        raw,
+        db,
+        "build",
+        "--select",
+        "resource_type:seed +int_customer_scoring_set",
+        "--indirect-selection",
+        "cautious",
+        extra_vars="as_of_date: '2025-01-01'",
+    )
+    rows = query(
+        db, "select distinct reference_at, reference_basis from intermediate.int_customer_scoring_set"
+    )
+    assert rows == [(latest, "latest_treated_at")]
