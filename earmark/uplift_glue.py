@@ -385,3 +385,40 @@ def not_estimable_reason(rows: pd.DataFrame, params: dict[str, Any]) -> str | No
     if params["uplift_outcome_type"] == "binary" and known[params["uplift_outcome"]].nunique() < 2:
         return f"campaign {rows['campaign_id'].iloc[0]}: the outcome takes a single value"
     return None
+
+
+def current_scores(fit, scoring: pd.DataFrame, campaign_id: str, columns: dict[str, str]) -> pd.DataFrame:
+    """Every learner's score of each current customer for each treatment arm of the campaign, from its fold
+    models (earmark.uplift.metalearners.score_rows), as rows of uplift_user_scores (`columns`: name ->
+    dtype; the columns a current row does not have are null)."""
+    from earmark.uplift.metalearners import META_LEARNERS, score_rows
+
+    scoring = scoring.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+    if scoring.empty:
+        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+    scored = {name: score_rows(fit, scoring, name) for name in META_LEARNERS}
+    frames = []
+    for arm in fit.nuisances.treatment_arms:
+        frame = pd.DataFrame(
+            {
+                "user_arm_score_id": "current:"
+                + campaign_id
+                + ":"
+                + scoring["customer_id"].astype(str)
+                + ":"
+                + arm,
+                "score_basis": "current",
+                "campaign_id": campaign_id,
+                "customer_id": scoring["customer_id"],
+                "scored_arm": arm,
+                "is_control_arm": False,
+            }
+        )
+        for name in META_LEARNERS:
+            frame[f"uplift_{name}"] = scored[name][arm]
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True)
+    for column, dtype in columns.items():
+        if column not in frame:
+            frame[column] = pd.Series(pd.NA if dtype == "Int64" else None, index=frame.index, dtype=object)
+    return frame

@@ -17,11 +17,12 @@ import pandas as pd
 from earmark.model_cache import cached_fit
 from earmark.segmentation.dbt_glue import empty_frame, read_parameters, used_parameters
 from earmark.uplift import conversion_propensity
-from earmark.uplift.metalearners import META_LEARNERS, fit_uplift, score_rows
+from earmark.uplift.metalearners import META_LEARNERS, fit_uplift
 from earmark.uplift_glue import (
     assignment_keys,
     check_outcome,
     covariates,
+    current_scores,
     human_campaign,
     keyed_order,
     not_estimable_reason,
@@ -100,46 +101,13 @@ def user_scores(fits: list, scoring: pd.DataFrame) -> pd.DataFrame:
     """The out-of-fold rows of every fitted campaign, and today's customers scored by its fold models."""
     frames = []
     for campaign_id, out_of_fold, fit in fits:
-        frames += [out_of_fold, current_scores(fit, scoring, campaign_id)]
+        frames += [out_of_fold, current_scores(fit, scoring, campaign_id, COLUMNS)]
     if not frames:
         return empty_frame(COLUMNS)
     scores = pd.concat(frames, ignore_index=True)[list(COLUMNS)]
     # numbers keep their types with the current rows' gaps (null fold, pseudo-outcome, ...)
     numeric = {column: dtype for column, dtype in COLUMNS.items() if dtype in ("Int64", "float64")}
     return scores.astype(numeric)
-
-
-def current_scores(fit, scoring: pd.DataFrame, campaign_id: str) -> pd.DataFrame:
-    """Every learner's score of each current customer for each treatment arm of the campaign."""
-    scoring = scoring.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
-    if scoring.empty:
-        return empty_frame(COLUMNS)
-    scored = {name: score_rows(fit, scoring, name) for name in META_LEARNERS}
-    frames = []
-    for arm in fit.nuisances.treatment_arms:
-        frame = pd.DataFrame(
-            {
-                "user_arm_score_id": "current:"
-                + campaign_id
-                + ":"
-                + scoring["customer_id"].astype(str)
-                + ":"
-                + arm,
-                "score_basis": "current",
-                "campaign_id": campaign_id,
-                "customer_id": scoring["customer_id"],
-                "scored_arm": arm,
-                "is_control_arm": False,
-            }
-        )
-        for name in META_LEARNERS:
-            frame[f"uplift_{name}"] = scored[name][arm]
-        frames.append(frame)
-    frame = pd.concat(frames, ignore_index=True)
-    for column, dtype in COLUMNS.items():
-        if column not in frame:
-            frame[column] = pd.Series(pd.NA if dtype == "Int64" else None, index=frame.index, dtype=object)
-    return frame
 
 
 def campaign_scores(rows: pd.DataFrame, params: dict):
