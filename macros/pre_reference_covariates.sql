@@ -8,7 +8,13 @@
     pre_reference_covariates: one row per reference row, `row_key` then every covariate, in this order:
     pre_recency_days, pre_frequency, pre_monetary, pre_spend_30_days, pre_active_days_30, pre_actions,
     pre_intensity, pre_activity_momentum, pre_tenure_days, is_admin, pre_last_purchase_at,
-    pre_last_active_date. The caller writes the comma before the next CTE.
+    pre_last_active_date, then the account context: pre_account_users, pre_account_active_days_30,
+    pre_account_activity_momentum, pre_account_admin_intensity. The caller writes the comma before the
+    next CTE.
+
+    The account context is what an account-level action (a call to the account) acts through: the
+    account's size and activity trend, and how its admins use the product, measured over the reference
+    rows of the same account at the same reference time (a customer without an account is its own).
 -#}
 {% macro pre_reference_covariates(reference_rows, row_key, reference_at) -%}
 pre_kept_sales as (
@@ -79,10 +85,12 @@ pre_activity_before as (
 
 ),
 
-pre_reference_covariates as (
+pre_reference_own as (
 
     select
         {{ reference_rows }}.{{ row_key }},
+        coalesce(pre_customers.account_ref, 'solo:' || {{ reference_rows }}.customer_id) as pre_account_key,
+        {{ reference_rows }}.{{ reference_at }} as pre_reference_at,
         date_diff(
             'day', pre_sales_before.pre_last_purchase_at, {{ reference_rows }}.{{ reference_at }}
         ) as pre_recency_days,
@@ -113,6 +121,23 @@ pre_reference_covariates as (
     left join pre_sales_before on {{ reference_rows }}.{{ row_key }} = pre_sales_before.{{ row_key }}
     left join pre_activity_before on {{ reference_rows }}.{{ row_key }} = pre_activity_before.{{ row_key }}
     left join pre_customers on {{ reference_rows }}.customer_id = pre_customers.customer_id
+
+),
+
+pre_reference_covariates as (
+
+    select
+        * exclude (pre_account_key, pre_reference_at),
+        count(*) over account_at_reference as pre_account_users,
+        -- fixed-point means: the same whatever order the rows come in
+        cast(avg(cast(pre_active_days_30 as decimal(18, 6))) over account_at_reference as double)
+            as pre_account_active_days_30,
+        cast(avg(cast(pre_activity_momentum as decimal(18, 6))) over account_at_reference as double)
+            as pre_account_activity_momentum,
+        max(case when is_admin then pre_intensity end) over account_at_reference as pre_account_admin_intensity
+
+    from pre_reference_own
+    window account_at_reference as (partition by pre_account_key, pre_reference_at)
 
 )
 {%- endmacro %}
