@@ -85,24 +85,33 @@ def _uplift_and_policy_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]
         figures["predicted vs true uplift (Spearman)"] = f"{audit[0]:.3f}"
         figures["predicted vs true account net value (Spearman)"] = f"{audit[1]:.3f}"
     for archetype, reached, missed in con.sql(
-        "select true_archetype, sum(users) filter (where action in ('human_outreach', 'automated_nudge')), "
-        "sum(users) filter (where action not in ('human_outreach', 'automated_nudge')) "
+        "select true_archetype, sum(reached_users), sum(users) - sum(reached_users) "
         "from policy_audit group by 1 order by 1"
     ).fetchall():
-        figures[f"true {archetype}s: contacted / not"] = f"{reached or 0:,} / {missed or 0:,}"
+        figures[f"true {archetype}s: reached / not"] = f"{reached or 0:,} / {missed or 0:,}"
     for action, n in con.sql("select action, count(*) from account_actions group by 1 order by 1").fetchall():
         figures[f"accounts: {action}"] = f"{n:,}"
-    for policy, accounts, dr, low, high, true_net, dogs, dog_admins in con.sql(
+    true_net_of: dict[str, float] = {}
+    for policy, accounts, dr, low, high, true_net, dogs, dog_admins, nudged_dog_accounts in con.sql(
         "select policy, accounts, dr_net_value, dr_net_ci_low, dr_net_ci_high, true_net_value, "
-        "true_sleeping_dogs, true_sleeping_dog_admins from policy_comparison order by policy"
+        "true_sleeping_dogs, true_sleeping_dog_admins, nudged_accounts_with_sleeping_dog_admin "
+        "from policy_comparison order by policy"
     ).fetchall():
         estimate = "DR net not estimable" if dr is None else f"DR net {dr:,.0f} [{low:,.0f}, {high:,.0f}]"
         truth = (
             ""
             if true_net is None
-            else f", true net {true_net:,.0f}, true sleeping dogs touched {dogs:,} ({dog_admins:,} admins)"
+            else f", true net {true_net:,.0f}, true sleeping dogs reached {dogs:,} ({dog_admins:,} admins), "
+            f"nudged accounts with a sleeping-dog admin {nudged_dog_accounts:,}"
         )
         figures[f"policy {policy}"] = f"{accounts:,} accounts, {estimate}{truth}"
+        if true_net is not None:
+            true_net_of[policy] = true_net
+    if {"earmark", "free_oracle", "blind"} <= set(true_net_of) and true_net_of["free_oracle"] > 0:
+        figures["earmark true net: share of free oracle / against blind"] = (
+            f"{true_net_of['earmark'] / true_net_of['free_oracle']:.0%} / "
+            f"{true_net_of['earmark'] - true_net_of['blind']:+,.0f}"
+        )
     return figures
 
 

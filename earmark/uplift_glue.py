@@ -237,14 +237,12 @@ POLICY_VALUE_COLUMNS = {
 }
 
 
-def account_contributions(
-    scores: pd.DataFrame, account_of: pd.Series, params: dict[str, Any]
-) -> pd.DataFrame:
-    """Per account, the doubly robust value and the cost of each channel on the logged campaigns:
-    automated_value / automated_cost over the account's assignments in the automated arms' campaign
-    (each given its best arm net of cost, else the arm with the highest DR average effect: value x its
-    AIPW pseudo-outcome, cost_per_automated_user each), and human_value / human_cost over its assignments
-    in the human-outreach campaign (value x pseudo-outcome of a call; cost_per_human_account once)."""
+def row_contributions(scores: pd.DataFrame, account_of: pd.Series, params: dict[str, Any]) -> pd.DataFrame:
+    """Per logged assignment (customer_id, account_id), the doubly robust value and cost of reaching its
+    customer on the logged campaigns: automated_value / automated_cost on the automated arms' campaign (the
+    row's best arm net of cost, else the arm with the highest DR average effect: value x its AIPW
+    pseudo-outcome, cost_per_automated_user), and human_value on the human-outreach campaign (value x the
+    pseudo-outcome of a call; its cost is per account, added by `policy_values`)."""
     from earmark.uplift.policy_value import policy_contributions
 
     human_arm = params.get("human_outreach_arm")
@@ -265,67 +263,72 @@ def account_contributions(
         given = rows["treatment_row_number"].map(best).where(lambda arm: arm.isin(automated), strongest)
         costs = {arm: float(params["cost_per_automated_user"]) for arm in automated}
         value, cost = policy_contributions(phi, given.to_numpy(dtype=object), value_per_outcome, costs)
-        frames.append(
-            pd.DataFrame({"account_id": rows["account_id"], "automated_value": value, "automated_cost": cost})
-        )
+        frames.append(rows[["customer_id", "account_id"]].assign(automated_value=value, automated_cost=cost))
     if human_arm in arms:
         rows = wide[wide["campaign_id"] == campaign_of[human_arm]]
         phi = rows[f"pseudo_outcome:{human_arm}"].to_numpy("float64")
         frames.append(
-            pd.DataFrame(
-                {"account_id": rows["account_id"], "human_value": value_per_outcome * np.nan_to_num(phi)}
-            )
+            rows[["customer_id", "account_id"]].assign(human_value=value_per_outcome * np.nan_to_num(phi))
         )
-    per_account = pd.concat(frames, ignore_index=True).groupby("account_id", sort=True).sum(min_count=1)
+    contributions = pd.concat(frames, ignore_index=True)
     for column in ("automated_value", "automated_cost", "human_value"):
-        if column not in per_account:
-            per_account[column] = np.nan
-    human_cost = params.get("cost_per_human_account")
-    per_account["human_cost"] = np.where(
-        per_account["human_value"].notna() & (human_cost is not None), float(human_cost or 0.0), np.nan
-    )
-    return per_account.reset_index()
+        if column not in contributions:
+            contributions[column] = np.nan
+    contributions["customer_id"] = contributions["customer_id"].astype("string")
+    contributions["account_id"] = contributions["account_id"].astype("string")
+    return contributions
 
 
 def policy_values(
-    members: pd.DataFrame, scores: pd.DataFrame, account_of: pd.Series, params: dict[str, Any]
+    reach: pd.DataFrame, scores: pd.DataFrame, account_of: pd.Series, params: dict[str, Any]
 ) -> pd.DataFrame:
     """The doubly robust value of each policy on the logged campaigns (earmark.uplift.policy_value): the
-    sum, over the accounts a policy contacts, of the account's contributions for the channel it gets
-    (`account_contributions`; members.channel 'human' or 'automated'). A call given to an account the
-    human-outreach campaign never reached adds its cost but no value. Intervals: a percentile bootstrap
-    over accounts, the same draws for every policy.
+    sum of the logged rows' contributions (`row_contributions`) for the channel that reaches their customer,
+    an automated nudge's value and cost for each customer it reaches, a call's value for every row of a
+    called account and cost_per_human_account once per called account with logged rows (a call to an
+    account the human-outreach campaign never reached adds its cost but no value). Intervals: a percentile
+    bootstrap over accounts, the same draws for every policy.
 
-    members: policy, account_id, channel. scores: int_user_arm_uplift. account_of: customer_id -> account."""
+    reach: policy, account_id, customer_id, channel (int_policy_reach: a call reaches the account, a nudge
+    its audience). scores: int_user_arm_uplift. account_of: customer_id -> account."""
     from earmark.uplift.policy_value import bootstrap_total
 
-    policies = sorted(members["policy"].unique())
+    policies = sorted(reach["policy"].unique())
     if scores.empty or not policies:
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in POLICY_VALUE_COLUMNS.items()})
-    accounts = account_contributions(scores, account_of, params).set_index("account_id")
-    human_cost = params.get("cost_per_human_account")
+    rows = row_contributions(scores, account_of, params)
+    accounts = np.sort(rows["account_id"].unique())
+    account_index = pd.Index(accounts)
+    human_cost = float(params.get("cost_per_human_account") or 0.0)
     columns, evaluated = [], []
     for policy in policies:
-        chosen = members[members["policy"] == policy]
-        human = accounts.index.isin(chosen.loc[chosen["channel"] == "human", "account_id"].astype(str))
-        automated = accounts.index.isin(chosen.loc[chosen["channel"] != "human", "account_id"].astype(str))
-        value = np.where(human, accounts["human_value"].fillna(0.0), 0.0) + np.where(
-            automated, accounts["automated_value"].fillna(0.0), 0.0
+        chosen = reach[reach["policy"] == policy]
+        nudged = rows["customer_id"].isin(chosen.loc[chosen["channel"] != "human", "customer_id"].astype(str))
+        called_accounts = chosen.loc[chosen["channel"] == "human", "account_id"].astype(str)
+        called = rows["account_id"].isin(called_accounts)
+        per_row = pd.DataFrame(
+            {
+                "account_id": rows["account_id"],
+                "value": np.where(nudged, rows["automated_value"].fillna(0.0), 0.0)
+                + np.where(called, rows["human_value"].fillna(0.0), 0.0),
+                "cost": np.where(nudged, rows["automated_cost"].fillna(0.0), 0.0),
+            }
         )
-        cost = np.where(human, float(human_cost or 0.0), 0.0) + np.where(
-            automated, accounts["automated_cost"].fillna(0.0), 0.0
-        )
+        per_account = per_row.groupby("account_id", sort=True)[["value", "cost"]].sum().reindex(account_index)
+        is_called = account_index.isin(called_accounts)
+        value = per_account["value"].to_numpy("float64")
+        cost = per_account["cost"].to_numpy("float64") + np.where(is_called, human_cost, 0.0)
         columns += [value, value - cost]
-        evaluated.append(int((human | automated).sum()))
+        evaluated.append(int(rows.loc[nudged | called, "account_id"].nunique()))
     totals, lows, highs = bootstrap_total(
         np.column_stack(columns),
-        accounts.index.to_numpy(dtype=str),
+        accounts.astype(str),
         int(params["uplift_bootstrap"]),
         int(params["uplift_seed"]),
     )
-    rows = []
+    table = []
     for i, policy in enumerate(policies):
-        rows.append(
+        table.append(
             {
                 "policy": policy,
                 "accounts_evaluated": evaluated[i],
@@ -337,7 +340,7 @@ def policy_values(
                 "dr_net_ci_high": highs[2 * i + 1],
             }
         )
-    return pd.DataFrame(rows).astype(POLICY_VALUE_COLUMNS)
+    return pd.DataFrame(table).astype(POLICY_VALUE_COLUMNS)
 
 
 def check_outcome(rows: pd.DataFrame, params: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
-"""Doubly robust off-policy value of every policy in int_policy_members on the logged campaign, with an
-account bootstrap interval, from the out-of-fold AIPW pseudo-outcomes (earmark.uplift_glue.policy_values).
+"""Doubly robust off-policy value of every policy (the users each reaches: int_policy_reach) on the logged
+campaigns, with an account bootstrap interval, from the out-of-fold AIPW pseudo-outcomes
+(earmark.uplift_glue.policy_values).
 Read through policy_comparison: these replace values computed from the model's own predictions."""
 
 from earmark.segmentation.dbt_glue import read_parameters, used_parameters
@@ -18,8 +19,8 @@ USED_PARAMETERS = (
 def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(used_parameters(dbt.ref("int_run_parameters").df(), USED_PARAMETERS))
-    members = dbt.ref("int_policy_members").df()
+    reach = dbt.ref("int_policy_reach").df()
     scores = dbt.ref("int_user_arm_uplift").df()
     users = dbt.ref("int_user_uplift_scores").df()
     account_of = users.set_index("customer_id")["account_id"].astype(str)
-    return policy_values(members, scores, account_of, params)
+    return policy_values(reach, scores, account_of, params)

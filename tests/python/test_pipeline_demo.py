@@ -198,3 +198,30 @@ def test_bad_directory_is_refused_before_any_model_runs(demo: tuple[Path, Path],
     assert done.returncode != 0
     assert "transactions.parquet: column 'unit_price': column_missing" in done.stdout
     assert not db.exists() or query(db, "select count(*) from information_schema.tables") == [(0,)]
+
+
+def test_policy_values_against_the_truth(demo: tuple[Path, Path]) -> None:
+    """Every policy's doubly robust interval holds its true net value; Earmark's policy beats random
+    targeting at its own size, calls no account whose admin a call would annoy, and its nudges reach the
+    account's audience only (no predicted sleeping dog)."""
+    _, db = demo
+    rows = query(
+        db,
+        "select policy, true_net_value, dr_net_ci_low, dr_net_ci_high, is_true_value_in_interval, "
+        "called_accounts_with_sleeping_dog_admin from policy_comparison",
+    )
+    policies = {policy: row for policy, *row in rows}
+    assert {"blind", "earmark", "random", "top_propensity", "oracle", "free_oracle"} <= set(policies)
+    for policy, (true_net, low, high, inside, _called) in policies.items():
+        assert low <= true_net <= high and inside, policy
+    assert policies["earmark"][0] > policies["random"][0]
+    assert policies["earmark"][4] == 0
+    reached = query(
+        db,
+        "select count(*) filter (where is_targeted), "
+        "count(*) filter (where is_targeted and action = 'automated_nudge' and is_predicted_sleeping_dog) "
+        "from intermediate.int_user_policy_exposure",
+    )[0]
+    assert reached[0] > 0 and reached[1] == 0
+    nudged_users = query(db, "select users from policy_comparison where policy = 'earmark'")[0][0]
+    assert nudged_users == reached[0]

@@ -138,31 +138,37 @@ def test_forced_meta_learner_is_the_chosen_one(campaign):
 def test_policy_values_hold_the_true_value_of_each_policy(campaign):
     frame, effect, scores, account_of = campaign
     scores = scores.assign(best_arm_net_of_cost=np.where(scores["is_control_arm"], "control", "nudge"))
-    accounts = sorted(account_of.unique())
+    users = pd.DataFrame({"customer_id": frame["customer_id"], "account_id": frame["account"]})
     # the true net value of nudging each account (50 per conversion, 1 per user)
     helped = frame.groupby("account").apply(
         lambda g: 50 * effect[g.index].sum() - len(g), include_groups=False
     )
-    members = pd.concat(
+    harmed = effect < 0
+
+    def reached(policy: str, accounts, audience=None) -> pd.DataFrame:
+        chosen = users[users["account_id"].isin(accounts)]
+        if audience is not None:
+            chosen = chosen[audience[chosen.index]]
+        return chosen.assign(policy=policy, channel="automated")
+
+    reach = pd.concat(
         [
-            pd.DataFrame({"policy": "blind", "account_id": accounts}),
-            pd.DataFrame({"policy": "helped", "account_id": helped[helped > 0].index}),
-            pd.DataFrame({"policy": "hurt", "account_id": helped[helped < 0].index}),
+            reached("blind", users["account_id"]),
+            reached("helped", helped[helped > 0].index),
+            reached("hurt", helped[helped < 0].index),
+            # a nudge of every account that skips the users it hurts
+            reached("blind_sparing_harmed", users["account_id"], ~harmed),
         ]
-    ).assign(channel="automated")
-    values = policy_values(members, scores, account_of, PARAMS).set_index("policy")
-    truth = {
-        "blind": 50 * effect.sum() - len(frame),
-        "helped": 50 * effect[frame["account"].isin(helped[helped > 0].index)].sum()
-        - frame["account"].isin(helped[helped > 0].index).sum(),
-        "hurt": 50 * effect[frame["account"].isin(helped[helped < 0].index)].sum()
-        - frame["account"].isin(helped[helped < 0].index).sum(),
-    }
+    )
+    values = policy_values(reach, scores, account_of, PARAMS).set_index("policy")
+    truth = {policy: 50 * effect[rows.index].sum() - len(rows) for policy, rows in reach.groupby("policy")}
+    assert truth["blind_sparing_harmed"] > truth["blind"]
     for policy, true_net in truth.items():
         row = values.loc[policy]
         assert row["dr_net_ci_low"] <= true_net <= row["dr_net_ci_high"], policy
     assert values.loc["helped", "dr_net_value"] > values.loc["hurt", "dr_net_value"]
-    assert values.loc["blind", "accounts_evaluated"] == len(accounts)
+    assert values.loc["blind_sparing_harmed", "dr_net_value"] > values.loc["blind", "dr_net_value"]
+    assert values.loc["blind", "accounts_evaluated"] == users["account_id"].nunique()
 
 
 def test_scores_by_assignment_pivots_arms_side_by_side(campaign):

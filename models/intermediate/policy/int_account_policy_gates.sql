@@ -7,8 +7,11 @@
 --                      min_account_users (no_action)
 --   6 holdout          a seeded random holdout_share of the accounts still eligible (holdout)
 --   7 channel          a call nets more than the next best action (a nudge, or nothing) and no admin is
---                      a predicted sleeping dog for a call -> candidate for human_outreach, else
---                      automated_nudge
+--                      predicted to be hurt -> candidate for human_outreach, else automated_nudge. A call
+--                      is a conversation with the account's decision-makers, and an annoyed admin hurts
+--                      the whole account, so the scarce channel is the cautious one: no admin with
+--                      evidence of harm from a call, and no admin whose predicted effect of either channel
+--                      is below zero (point predictions, which the evidence rule would let through)
 --   8 capacity         the human_capacity candidates with the highest gain of a call over the next best
 --                      action get human_outreach; the rest fall back to a nudge when it pays, else nothing
 -- The holdout is drawn before capacity so no human slot goes to an account that is then held out.
@@ -39,7 +42,9 @@ flagged as (
         human_value - human_cost - greatest(expected_value - automated_cost, 0) as human_gain,
         coalesce(
             human_value - human_cost > greatest(expected_value - automated_cost, 0)
-            and coalesce(call_sleeping_dog_admins, 0) = 0,
+            and coalesce(call_sleeping_dog_admins, 0) = 0
+            and coalesce(min_admin_uplift, 0) >= 0
+            and coalesce(min_admin_call_uplift, 0) >= 0,
             false
         ) as covers_human_outreach
 

@@ -1,7 +1,10 @@
 -- Users rolled up to accounts (a customer without an account is its own account): scored users, admins,
--- predicted sleeping dogs, summed uplift, and what acting would be worth and cost. The value of a call is
--- the summed predicted uplift of human outreach where a past campaign measured it; without that
--- evidence it is assumed to equal the nudge's (human_value_basis says which).
+-- predicted sleeping dogs, summed uplift, and what acting would be worth and cost. A nudge goes to the
+-- account's nudge audience (int_user_uplift_scores.is_in_nudge_audience: its scored users except the
+-- predicted sleeping dogs and the admins predicted to be hurt), so its value and cost are summed over
+-- that audience; a call reaches the whole account.
+-- The value of a call is the summed predicted uplift of human outreach where a past campaign measured
+-- it; without that evidence it is assumed to equal the nudge's (human_value_basis says which).
 with
 
 customers as (
@@ -35,13 +38,17 @@ scored as (
         count(*) as scored_users,
         count(*) filter (where is_admin) as scored_admins,
         min(predicted_uplift) filter (where is_admin) as min_admin_uplift,
+        min(predicted_call_uplift) filter (where is_admin) as min_admin_call_uplift,
         count(*) filter (where is_admin and is_predicted_sleeping_dog) as sleeping_dog_admins,
         count(*) filter (where is_predicted_sleeping_dog) as predicted_sleeping_dogs,
         count(predicted_call_uplift) as call_scored_users,
         count(*) filter (where is_admin and is_predicted_call_sleeping_dog) as call_sleeping_dog_admins,
+        count(*) filter (where is_in_nudge_audience) as nudge_audience_users,
         cast(sum(cast(predicted_call_uplift as decimal(18, 10))) as double) as sum_predicted_call_uplift,
-        -- fixed-point sum, so the total does not depend on the order rows are added in
-        cast(sum(cast(predicted_uplift as decimal(18, 10))) as double) as sum_predicted_uplift
+        -- fixed-point sums, so the total does not depend on the order rows are added in
+        cast(sum(cast(predicted_uplift as decimal(18, 10))) as double) as sum_predicted_uplift,
+        cast(sum(cast(predicted_uplift as decimal(18, 10))) filter (where is_in_nudge_audience) as double)
+            as sum_audience_uplift
 
     from user_scores
     group by account_id
@@ -57,15 +64,18 @@ rolled_up as (
         coalesce(scored.scored_users, 0) as scored_users,
         coalesce(scored.scored_admins, 0) as scored_admins,
         scored.min_admin_uplift,
+        scored.min_admin_call_uplift,
         coalesce(scored.sleeping_dog_admins, 0) as sleeping_dog_admins,
         coalesce(scored.predicted_sleeping_dogs, 0) as predicted_sleeping_dogs,
         coalesce(scored.predicted_sleeping_dogs, 0) / nullif(scored.scored_users, 0) as sleeping_dog_share,
         coalesce(scored.sum_predicted_uplift, 0) as sum_predicted_uplift,
+        coalesce(scored.nudge_audience_users, 0) as nudge_audience_users,
+        coalesce(scored.sum_audience_uplift, 0) as sum_audience_uplift,
         coalesce(scored.call_scored_users, 0) as call_scored_users,
         coalesce(scored.call_sleeping_dog_admins, 0) as call_sleeping_dog_admins,
         scored.sum_predicted_call_uplift,
-        -- expected incremental conversions x value, and the cost of each channel
-        {{ var('value_per_conversion') }} * coalesce(scored.sum_predicted_uplift, 0) as expected_value,
+        -- expected incremental conversions x value, and the cost of each channel: a nudge over its audience
+        {{ var('value_per_conversion') }} * coalesce(scored.sum_audience_uplift, 0) as expected_value,
         {{ var('value_per_conversion') }}
         * coalesce(scored.sum_predicted_call_uplift, scored.sum_predicted_uplift, 0) as human_value,
         case
@@ -73,7 +83,8 @@ rolled_up as (
             else 'assumed equal to the nudge (no call evidence)'
         end as human_value_basis,
         -- costs as double: a cost var of any precision (0.15, 1, 2.125) gives the same column type
-        cast({{ var('cost_per_automated_user') }} as double) * coalesce(scored.scored_users, 0) as automated_cost,
+        cast({{ var('cost_per_automated_user') }} as double) * coalesce(scored.nudge_audience_users, 0)
+            as automated_cost,
         {% if var('cost_per_human_account') is not none %}
             cast({{ var('cost_per_human_account') }} as double)
         {% else %}

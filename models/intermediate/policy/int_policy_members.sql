@@ -9,6 +9,10 @@
 --   free_oracle     the best action per account by the truth, under the same human capacity: a call for
 --                   the human_capacity accounts where a call's true net value beats the next best
 --                   action most, a nudge for every other account where it truly pays (truth only)
+-- A nudge reaches its audience (nudge_audience): Earmark's skips the users its model predicts to be
+-- sleeping dogs and the admins it predicts to be hurt (model_audience), the oracles' skip the true
+-- sleeping dogs (they know who they are), and the baselines,
+-- which have no model of harm, reach every scored user. A call reaches every user of the account.
 with
 
 users as (
@@ -29,8 +33,11 @@ accounts as (
             avg(cast(coalesce(conversion_propensity, predicted_outcome_if_untreated) as decimal(38, 10)))
             as double
         ) as mean_baseline_score,
-        cast(sum(cast(true_uplift as decimal(38, 10))) as double) * {{ var('value_per_conversion') }}
-        - count(*) * {{ var('cost_per_automated_user') }} as true_net_value,
+        -- the true net value of a nudge to the oracles' audience: every scored user but the true sleeping dogs
+        cast(sum(cast(true_uplift as decimal(38, 10))) filter (where not is_true_sleeping_dog) as double)
+        * {{ var('value_per_conversion') }}
+        - count(true_uplift) filter (where not is_true_sleeping_dog) * {{ var('cost_per_automated_user') }}
+            as true_net_value,
         {% if var('cost_per_human_account') is not none %}
             cast(sum(cast(true_call_uplift as decimal(38, 10))) as double) * {{ var('value_per_conversion') }}
             - {{ var('cost_per_human_account') }}
@@ -136,7 +143,12 @@ select
         when members.policy = 'earmark' and ranked.is_earmark_call then 'human'
         when members.policy = 'free_oracle' and free_oracle.is_call then 'human'
         else 'automated'
-    end as channel
+    end as channel,
+    case
+        when members.policy = 'earmark' then 'model_audience'
+        when members.policy in ('oracle', 'free_oracle') then 'not_true_sleeping_dog'
+        else 'every_scored_user'
+    end as nudge_audience
 
 from members
 inner join ranked on members.account_id = ranked.account_id

@@ -1,6 +1,8 @@
 -- Per scored user: predicted uplift, the propensity baseline's score, the action their account got,
--- and the truth (archetype, true uplift of the nudge and of a call) where the input carries it. The
--- grain of every policy comparison.
+-- whether that action reaches them (a call reaches the whole account; a nudge its audience: every scored
+-- user but the predicted sleeping dogs and the admins predicted to be hurt), and the truth (archetype,
+-- true uplift of the nudge and of a call) where the input carries it. The grain of every policy
+-- comparison.
 with
 
 user_scores as (
@@ -100,8 +102,15 @@ final as (
             false
         ) as is_predicted_sure_thing,
         actions.action,
-        actions.action in ('human_outreach', 'automated_nudge') as is_targeted,
+        -- the audience a nudge of the account would reach (int_user_uplift_scores' rule)
+        user_scores.is_in_nudge_audience,
+        coalesce(
+            actions.action = 'human_outreach'
+            or (actions.action = 'automated_nudge' and user_scores.is_in_nudge_audience),
+            false
+        ) as is_targeted,
         truth_users.archetype as true_archetype,
+        truth_users.archetype = 'sleeping_dog' as is_true_sleeping_dog,
         truth_users.true_uplift,
         call_truth.true_call_uplift
 

@@ -25,16 +25,19 @@ ranked as (
 
 account_values as (
 
-    -- net value of nudging each account, predicted and true (the cost cancels out of the ranking only
-    -- when every account has the same size, so it is kept)
+    -- net value of nudging each account's audience (the users it reaches: all but the predicted sleeping
+    -- dogs), predicted and true (the cost cancels out of the ranking only when every account has the
+    -- same size, so it is kept)
     select
         account_id,
         -- fixed-point sums (and means below): a float sum varies in its last bits with the order rows are
         -- added in, which would move near-ties in the ranks and the means
-        cast(sum(cast(predicted_uplift as decimal(38, 10))) as double) * {{ var('value_per_conversion') }}
-        - count(*) * {{ var('cost_per_automated_user') }} as predicted_net_value,
-        cast(sum(cast(true_uplift as decimal(38, 10))) as double) * {{ var('value_per_conversion') }}
-        - count(*) * {{ var('cost_per_automated_user') }} as true_net_value
+        coalesce(cast(sum(cast(predicted_uplift as decimal(38, 10))) filter (where is_in_nudge_audience) as double), 0)
+        * {{ var('value_per_conversion') }}
+        - count(*) filter (where is_in_nudge_audience) * {{ var('cost_per_automated_user') }} as predicted_net_value,
+        coalesce(cast(sum(cast(true_uplift as decimal(38, 10))) filter (where is_in_nudge_audience) as double), 0)
+        * {{ var('value_per_conversion') }}
+        - count(*) filter (where is_in_nudge_audience) * {{ var('cost_per_automated_user') }} as true_net_value
 
     from users
     group by account_id
@@ -75,8 +78,9 @@ overall as (
             cast(count(*) * sum(predicted_rank * predicted_rank) - sum(predicted_rank) * sum(predicted_rank) as double)
             * cast(count(*) * sum(true_rank * true_rank) - sum(true_rank) * sum(true_rank) as double)
         ) as uplift_rank_correlation,
-        count(*) filter (where is_targeted and true_archetype = 'sleeping_dog')
-            as true_sleeping_dogs_in_targeted_accounts
+        count(*) filter (
+            where action in ('human_outreach', 'automated_nudge') and true_archetype = 'sleeping_dog'
+        ) as true_sleeping_dogs_in_targeted_accounts
 
     from ranked
 
@@ -88,6 +92,8 @@ by_cell as (
         coalesce(action, 'unscored') as action,
         true_archetype,
         count(*) as users,
+        -- the users the account's action reaches (a nudge spares the predicted sleeping dogs)
+        count(*) filter (where is_targeted) as reached_users,
         count(distinct account_id) as accounts,
         cast(avg(cast(predicted_uplift as decimal(38, 10))) as double) as mean_predicted_uplift,
         cast(avg(cast(true_uplift as decimal(38, 10))) as double) as mean_true_uplift

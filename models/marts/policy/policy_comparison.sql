@@ -1,5 +1,6 @@
 -- Blind targeting, Earmark's policy, top propensity, random at Earmark's size and (with truth) the
--- oracles, side by side over the scored users: accounts (and how many by a call) and users touched;
+-- oracles, side by side over the scored users: accounts (and how many by a call) and users touched (a
+-- call touches the whole account, a nudge its audience: int_policy_reach);
 -- the doubly robust estimate of incremental and net value on the logged campaigns with its
 -- account-bootstrap interval (policy_value_fit, from out-of-fold pseudo-outcomes, so it needs no truth);
 -- the true values where truth exists, to check the estimate against; cost; and the sleeping dogs,
@@ -14,7 +15,18 @@ users as (
 
 members as (
 
-    select * from {{ ref('int_policy_members') }}
+    -- the users each policy reaches: a call every user of the account, a nudge its audience
+    select * from {{ ref('int_policy_reach') }}
+
+),
+
+sleeping_dog_admin_accounts as (
+
+    -- accounts where an admin is truly a sleeping dog, whether or not the nudge reaches that admin
+    select account_id
+    from users
+    group by account_id
+    having bool_or(is_admin and true_archetype = 'sleeping_dog')
 
 ),
 
@@ -50,11 +62,14 @@ touched as (
         count(distinct members.account_id) filter (
             where members.channel = 'human' and users.is_admin and users.true_archetype = 'sleeping_dog'
         ) as called_accounts_with_sleeping_dog_admin,
+        count(distinct sleeping_dog_admin_accounts.account_id) filter (where members.channel = 'automated')
+            as nudged_accounts_with_sleeping_dog_admin,
         count(*) filter (where users.true_archetype = 'sure_thing') as true_sure_things,
         count(users.true_archetype) as users_with_truth
 
     from members
-    inner join users on members.account_id = users.account_id
+    inner join users on members.customer_id = users.customer_id
+    left join sleeping_dog_admin_accounts on members.account_id = sleeping_dog_admin_accounts.account_id
     group by members.policy
 
 ),
@@ -90,6 +105,8 @@ final as (
             as true_sleeping_dog_admins,
         case when touched.users_with_truth > 0 then touched.called_accounts_with_sleeping_dog_admin end
             as called_accounts_with_sleeping_dog_admin,
+        case when touched.users_with_truth > 0 then touched.nudged_accounts_with_sleeping_dog_admin end
+            as nudged_accounts_with_sleeping_dog_admin,
         case when touched.users_with_truth > 0 then touched.true_sure_things end as true_sure_things
 
     from touched
