@@ -6,7 +6,8 @@ One set of out-of-fold nuisance models serves all three learners (`fit_nuisances
   fold (the base learner of `make_learner`, calibrated for binary outcomes when asked);
 - an assignment model e_a(x) = P(arm a | X=x) over every arm at once, one per fold: a histogram gradient
   boosting classifier (multinomial for several arms) whose probabilities are calibrated by isotonic
-  regression on out-of-fold predictions inside the training rows (`fit_outcome_model`'s rule). A logistic
+  regression, cross-fitted: fold f's calibrator learns from the other folds' out-of-fold predictions
+  (`CrossFittedCalibration`), so calibration needs no extra classifier fit. A logistic
   assignment model cannot follow a rule like "treat when activity fell", and overshot the demo world's
   true maximum propensity of 0.75 with 0.99. Propensities are clipped to [clip, 1 - clip] (default
   `PROPENSITY_CLIP` 0.01, the common 1%/99% trimming) before any inverse weight is taken, so no weight
@@ -41,8 +42,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
 
 from earmark.uplift.design import DesignSpec, apply_design
 from earmark.uplift.learners import (
@@ -131,16 +133,77 @@ def _propensity_model(random_state: int) -> HistGradientBoostingClassifier:
 
 
 def fit_propensity(X: np.ndarray, labels: np.ndarray, n_classes: int, random_state: int) -> BaseEstimator:
-    """P(arm | X) over `n_classes` arms (labels 0..n_classes-1), calibrated (isotonic from 1,000 rows,
-    sigmoid below; 3 folds inside the training rows). A class absent from the rows gets probability 0."""
+    """P(arm | X) over `n_classes` arms (labels 0..n_classes-1), uncalibrated: `fit_nuisances` calibrates
+    the fold models together on their out-of-fold predictions (`CrossFittedCalibration`). A class absent
+    from the rows gets probability 0; a single class, a constant."""
     counts = np.bincount(labels, minlength=n_classes)
     if (counts > 0).sum() < 2:
         return ConstantModel().fit(X, (labels > 0).astype("float64"))
-    model = _propensity_model(random_state)
-    if counts[counts > 0].min() < 3:
-        return model.fit(X, labels)
-    method = calibration_method(len(labels))
-    return CalibratedClassifierCV(model, method=method, cv=3, ensemble=False).fit(X, labels)
+    return _propensity_model(random_state).fit(X, labels)
+
+
+class ProbabilityCalibrator:
+    """One-vs-rest calibration of class probabilities: per class, isotonic regression of the class
+    indicator on the raw probability (from 1,000 rows; Platt's sigmoid on the logit below), then rows
+    renormalised to sum to one. With two classes only the second is calibrated, the first is its
+    complement."""
+
+    def __init__(self, n_classes: int) -> None:
+        self.n_classes = n_classes
+
+    def fit(self, raw: np.ndarray, labels: np.ndarray) -> ProbabilityCalibrator:
+        self.method_ = calibration_method(len(labels))
+        classes = [1] if self.n_classes == 2 else list(range(self.n_classes))
+        self.maps_ = {}
+        for c in classes:
+            target = (labels == c).astype("float64")
+            if target.min() == target.max():
+                continue  # nothing to learn: the raw probability stays
+            if self.method_ == "isotonic":
+                mapping = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+                self.maps_[c] = mapping.fit(raw[:, c], target)
+            else:
+                self.maps_[c] = LogisticRegression().fit(_logit(raw[:, [c]]), target)
+        return self
+
+    def transform(self, raw: np.ndarray) -> np.ndarray:
+        out = raw.copy()
+        for c, mapping in self.maps_.items():
+            if isinstance(mapping, IsotonicRegression):
+                out[:, c] = mapping.predict(raw[:, c])
+            else:
+                out[:, c] = mapping.predict_proba(_logit(raw[:, [c]]))[:, 1]
+        if self.n_classes == 2:
+            out[:, 0] = 1.0 - out[:, 1]
+            return out
+        total = out.sum(axis=1, keepdims=True)
+        return np.divide(out, total, out=np.full_like(out, 1.0 / self.n_classes), where=total > 0)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1.0 - 1e-6)
+    return np.log(p / (1.0 - p))
+
+
+class CrossFittedCalibration(BaseEstimator):
+    """A fold's assignment model with its calibrator: `predict_proba` is the calibrated probability.
+
+    Cross-fitted calibration: the calibrator of fold f is fitted on the out-of-fold predictions of the
+    rows outside fold f (each predicted by the fold model that did not train on it), so calibration costs
+    one isotonic fit per fold instead of refitting the classifier inside every fold (CalibratedClassifierCV
+    with cv=3 fits it four times), and no row is calibrated on its own assignment."""
+
+    def __init__(self, model: BaseEstimator, calibrator: ProbabilityCalibrator, n_classes: int) -> None:
+        self.model = model
+        self.calibrator = calibrator
+        self.n_classes = n_classes
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return np.arange(self.n_classes)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return self.calibrator.transform(_predict_propensity(self.model, X, self.n_classes))
 
 
 def _predict_propensity(model: BaseEstimator, X: np.ndarray, n_classes: int) -> np.ndarray:
@@ -216,7 +279,17 @@ def fit_nuisances(
             rows = subsample(np.flatnonzero(folds != f), max_train_rows, [random_state, f, len(order)])
             propensity_models[f] = fit_propensity(X[rows], labels[rows], len(order), random_state)
             raw_propensity[scored] = _predict_propensity(propensity_models[f], X[scored], len(order))
-    clipped = np.clip(raw_propensity, clip, 1.0 - clip)
+    # calibrate each fold's assignment model on the other folds' out-of-fold predictions
+    calibrated = raw_propensity.copy()
+    for f in range(n_folds):
+        scored = folds == f
+        others = np.flatnonzero(~scored)
+        if np.unique(labels[others]).size < 2 or isinstance(propensity_models[f], ConstantModel):
+            continue
+        calibrator = ProbabilityCalibrator(len(order)).fit(raw_propensity[others], labels[others])
+        propensity_models[f] = CrossFittedCalibration(propensity_models[f], calibrator, len(order))
+        calibrated[scored] = calibrator.transform(raw_propensity[scored])
+    clipped = np.clip(calibrated, clip, 1.0 - clip)
     return Nuisances(
         arms=arms,
         control_arm=control_arm,
@@ -231,7 +304,7 @@ def fit_nuisances(
         mu=mu,
         propensity={arm: clipped[:, a] for a, arm in enumerate(order)},
         clip=clip,
-        clipped_share=float(np.mean(clipped != raw_propensity)),
+        clipped_share=float(np.mean(clipped != calibrated)),
         outcome_models=outcome_models,
         propensity_models=propensity_models,
         calibration=", ".join(sorted(calibrations)),
