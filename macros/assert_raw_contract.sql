@@ -21,6 +21,7 @@
         {% endfor %}
     {% endif %}
     {% if problems %}
+        {% do record_run_refused('raw input contract violated (' ~ problems | length ~ ' problem(s))') %}
         {{ exceptions.raise_compiler_error("raw input contract violated:\n" ~ problems | join("\n")) }}
     {% endif %}
     {{ return('') }}
@@ -111,6 +112,7 @@
         {% endfor %}
     {% endif %}
     {% if problems %}
+        {% do record_run_refused('raw input contract violated (' ~ problems | length ~ ' problem(s))') %}
         {{ exceptions.raise_compiler_error("raw input contract violated:\n" ~ problems | join("\n")) }}
     {% endif %}
     {{ return('') }}

@@ -197,4 +197,8 @@ def test_bad_directory_is_refused_before_any_model_runs(demo: tuple[Path, Path],
     done = run_dbt(broken, db, check=False)
     assert done.returncode != 0
     assert "transactions.parquet: column 'unit_price': column_missing" in done.stdout
-    assert not db.exists() or query(db, "select count(*) from information_schema.tables") == [(0,)]
+    # nothing is built; the build log says the build failed, and why
+    assert query(db, "select table_name from information_schema.tables") == [("run_status",)]
+    assert query(db, "select status, failure_detail from run_status") == [
+        ("failed", "raw input contract violated (1 problem(s))")
+    ]
