@@ -61,7 +61,8 @@ $(NODE_STAMP): reports/package.json reports/package-lock.json $(wildcard reports
 	@touch $@
 
 # $(call build_report,DB): extract the sources from DB, then build the static site into reports/build.
-# check-warehouse first: while a build writes DB it says so (and how to read anyway) instead of failing.
+# check-warehouse first: while a build writes DB it says so (and how to read anyway) instead of failing,
+# and it stops when the last build recorded in DB failed, so the site never shows what a failed build left.
 # The DuckDB connector joins its sources folder and the file name, so the name is relative to it.
 define build_report
 	$(BIN)/earmark check-warehouse --db $(1)

@@ -50,6 +50,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from earmark import contract
+from earmark.duckdb_paths import path_literal
 from earmark.new_day import split_last_day
 from earmark.segmentation.bench import StepRecorder
 
@@ -549,7 +550,8 @@ TRANSACTION_COLUMNS = tuple(column.name for column in contract.TRANSACTIONS.colu
 
 
 def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
+    # the text between the template's quotes: quotes doubled, glob characters literal
+    return path_literal(path)[1:-1]
 
 
 def rfm_floor_sql(raw_dir: Path, seeds_dir: Path, bins: int = 5) -> str:

@@ -131,12 +131,15 @@ MAIN_MARTS = ("customers", "customer_id_map", "segment_summary", "data_quality",
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from earmark.warehouse import connect_read_only
+    from earmark.warehouse import connect_read_only, last_build_problem
 
     db = Path(args.db)
     with connect_read_only(db) as con:
         present = {row[0] for row in con.sql("select table_name from information_schema.tables").fetchall()}
         print(f"Earmark warehouse: {db.resolve()}")
+        problem = last_build_problem(con)
+        if problem:
+            print(f"  WARNING: {problem}")
         for mart in MAIN_MARTS:
             if mart in present:
                 count = con.sql(f"select count(*) from main.{mart}").fetchall()[0][0]
@@ -165,10 +168,14 @@ def _cmd_results(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_warehouse(args: argparse.Namespace) -> int:
-    from earmark.warehouse import connect_read_only
+    from earmark.warehouse import connect_read_only, last_build_problem
 
     with connect_read_only(Path(args.db)) as con:
-        con.sql("select 1").fetchall()
+        problem = last_build_problem(con)
+    if problem:
+        # The report would present marts of mixed or earlier inputs as this build's: refuse.
+        print(f"{args.db}: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -293,17 +300,20 @@ def build_parser() -> argparse.ArgumentParser:
         "summary",
         help="print the main marts of a built warehouse and their row counts",
         description="Open the DuckDB file read-only and print the main marts, their row counts and how "
-        "many raw rows of each input were kept.",
+        "many raw rows of each input were kept, after a warning when the last build recorded in "
+        "run_status failed or never finished (the marts may then be from an earlier input).",
     )
     summary.add_argument("--db", default="earmark.duckdb", help="DuckDB file (default earmark.duckdb)")
     summary.set_defaults(func=_cmd_summary)
 
     check = commands.add_parser(
         "check-warehouse",
-        help="exit 0 when the warehouse can be opened for reading, else say why (e.g. a build holds it)",
+        help="exit 0 when the warehouse can be read and its last build succeeded, else say why",
         description="Open the DuckDB file read-only and close it again. While `dbt build` writes it, "
         "DuckDB refuses readers: this prints who holds the lock and how to read anyway (wait, or a copy). "
-        "`make report` runs it before the report's source extraction.",
+        "When the last build recorded in run_status failed or never finished, it says so, names the input "
+        "of the last build that succeeded, and exits 1. `make report` runs it before the report's source "
+        "extraction, so the site is never built from the marts a failed build left.",
     )
     check.add_argument("--db", default="earmark.duckdb", help="DuckDB file (default earmark.duckdb)")
     check.set_defaults(func=_cmd_check_warehouse)

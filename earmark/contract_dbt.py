@@ -60,6 +60,17 @@ def _table_lines(entity: Entity) -> list[str]:
     return lines
 
 
+# var raw_dir inside the single-quoted read_parquet path: glob characters made literal ('[' -> '[[]',
+# as the raw_path_literal macro and earmark.duckdb_paths do), quotes doubled, and braces doubled for the
+# str.format dbt-duckdb applies to external_location (it fills in {name}). Schema files cannot call
+# project macros, hence the filters.
+RAW_DIR_IN_LITERAL = (
+    "{{ var('raw_dir') | replace('[', '[[]') | replace('*', '[*]') | replace('?', '[?]') "
+    """| replace("'", "''") | replace('{', '{{') | replace('}', '}}') }}"""
+)
+EXTERNAL_LOCATION = f"read_parquet('{RAW_DIR_IN_LITERAL}/{{name}}.parquet', file_row_number = true)"
+
+
 def render_sources_yaml() -> str:
     """The full text of `_raw__sources.yml`."""
     lines = [
@@ -71,8 +82,7 @@ def render_sources_yaml() -> str:
         '    description: "The raw input contract: one Parquet file per entity in the directory named by the '
         'var raw_dir."',
         "    meta:",
-        "      external_location: \"read_parquet('{{ var('raw_dir') }}/{name}.parquet', "
-        'file_row_number = true)"',
+        f"      external_location: {_quote(EXTERNAL_LOCATION)}",
         "    tables:",
     ]
     for entity in ENTITIES:

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from earmark.contract import ENTITIES, LOGICAL_TYPES, TEXT_CASTS, Column, ContractViolation, Entity
+from earmark.duckdb_paths import UNSUPPORTED_PATH_CHARACTERS, path_literal, unsupported_characters
 
 FILE_LEVEL = "*"
 MAX_EXAMPLES = 3
@@ -76,6 +77,17 @@ def _null_not_allowed(nulls: int, rows: int) -> str:
     return f"{nulls:,} of {rows:,} rows are null"
 
 
+def _unsupported_path(character: str, reason: str) -> str:
+    return f"the raw directory contains '{character}' ({reason}); rename or move the directory"
+
+
+def _unsupported_column_name() -> str:
+    return (
+        "an extra column's name must not contain '\"' (dbt writes column names into SQL as quoted "
+        "identifiers without escaping it); rename it in the input"
+    )
+
+
 def _unexpected(entity: Entity, duck_type: str) -> str:
     return (
         f"column (DuckDB type {duck_type}) is not in the contract for '{entity.name}', which takes no "
@@ -104,6 +116,14 @@ RULES: tuple[Rule, ...] = (
         "directory_missing",
         "The raw directory does not exist or is not a directory.",
         ContractViolation(".", FILE_LEVEL, "directory_missing", _directory_missing(False)),
+    ),
+    Rule(
+        "unsupported_path",
+        "The raw directory's path holds a character DuckDB cannot read a file path with (a backslash, "
+        "which its glob reads as a separator). Quotes, brackets, '*' and '?' are read literally.",
+        ContractViolation(
+            ".", FILE_LEVEL, "unsupported_path", _unsupported_path("\\", UNSUPPORTED_PATH_CHARACTERS["\\"])
+        ),
     ),
     Rule(
         "file_missing",
@@ -175,6 +195,14 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        "unsupported_column_name",
+        "An extra (attribute) column whose name contains a double quote; other characters, single quotes "
+        "included, are kept.",
+        ContractViolation(
+            "customers.parquet", 'say "hi"', "unsupported_column_name", _unsupported_column_name()
+        ),
+    ),
+    Rule(
         "unexpected_column",
         "A column outside the contract, on an entity that does not keep extra columns as attributes.",
         ContractViolation(
@@ -190,10 +218,6 @@ RULE_NAMES: frozenset[str] = frozenset(r.name for r in RULES)
 
 def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _base_type(duckdb_type: str) -> str:
@@ -218,7 +242,7 @@ def _examples(con: duckdb.DuckDBPyConnection, path: Path, column: Column) -> lis
     q = _quote_ident(column.name)
     rows = con.sql(
         f"SELECT {q}, min(file_row_number) AS first_row "
-        f"FROM read_parquet({_quote_literal(str(path))}, file_row_number = true) "
+        f"FROM read_parquet({path_literal(path)}, file_row_number = true) "
         f"WHERE {_bad_text(column)} GROUP BY {q} ORDER BY first_row LIMIT {MAX_EXAMPLES}"
     ).fetchall()
     return [value for value, _ in rows]
@@ -226,7 +250,7 @@ def _examples(con: duckdb.DuckDBPyConnection, path: Path, column: Column) -> lis
 
 def _check_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> list[ContractViolation]:
     fname = entity.file_name
-    source = f"read_parquet({_quote_literal(str(path))})"
+    source = f"read_parquet({path_literal(path)})"
     try:
         described = con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()
     except duckdb.Error as exc:
@@ -307,12 +331,17 @@ def _check_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> l
         )
     for column in entity.columns:
         violations.extend(per_column[column.name])
+    extra = [(name, duck_type) for name, duck_type in found.items() if name not in contract_names]
     if not entity.allows_extra_columns:
-        contract_names = {c.name for c in entity.columns}
         violations.extend(
             ContractViolation(fname, name, "unexpected_column", _unexpected(entity, duck_type))
-            for name, duck_type in found.items()
-            if name not in contract_names
+            for name, duck_type in extra
+        )
+    else:
+        violations.extend(
+            ContractViolation(fname, name, "unsupported_column_name", _unsupported_column_name())
+            for name, _ in extra
+            if '"' in name
         )
     return violations
 
@@ -335,11 +364,18 @@ def validate_dir(path: Path) -> list[ContractViolation]:
 
     Violations come in contract entity order; within a file, file-level findings first, then contract
     columns in contract order, then unexpected columns in file order. A missing directory gives a single
-    violation with file '.'. Files not named in the contract are ignored.
+    violation with file '.', as does each character of the path DuckDB cannot read (`unsupported_path`).
+    Files not named in the contract are ignored.
     """
     path = Path(path)
     if not path.is_dir():
         return [ContractViolation(".", FILE_LEVEL, "directory_missing", _directory_missing(path.exists()))]
+    unsupported = unsupported_characters(path)
+    if unsupported:
+        return [
+            ContractViolation(".", FILE_LEVEL, "unsupported_path", _unsupported_path(character, reason))
+            for character, reason in unsupported.items()
+        ]
     violations: list[ContractViolation] = []
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")

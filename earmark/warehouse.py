@@ -1,9 +1,13 @@
-"""Open the warehouse for reading, with a clear message when a build holds it.
+"""Open the warehouse for reading, with a clear message when a build holds it or the last build failed.
 
 DuckDB allows one writing process or many readers. While `dbt build` writes the warehouse, a reader
 (`earmark summary`, `earmark results`, the report's source extraction) cannot open it; DuckDB's own
 message is an IO error about a conflicting lock. Earmark's readers go through `connect_read_only`, which
 turns that into a message that says what is happening and how to read anyway.
+
+A failed build leaves the marts of an earlier build, some perhaps replaced. The run hooks record every
+build in `main.run_status` (macros/run_status.sql); `last_build_problem` says when the latest one did not
+succeed, and which input the last successful one read.
 """
 
 from __future__ import annotations
@@ -52,3 +56,41 @@ def connect_read_only(db: Path | str) -> duckdb.DuckDBPyConnection:
         if message is None:
             raise
         raise WarehouseLocked(message) from error
+
+
+def last_build_problem(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why the marts may not be from the latest build (it failed, or never finished), naming its input and
+    the last build that succeeded; None when it succeeded or the warehouse has no run_status table."""
+    has_log = con.sql(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'main' and table_name = 'run_status'"
+    ).fetchall()[0][0]
+    if not has_log:
+        return None
+    builds = con.sql(
+        "select status, input_name, command, started_at, finished_at, failure_detail from main.run_status "
+        "order by started_at desc, finished_at desc nulls first limit 1"
+    ).fetchall()
+    if not builds or builds[0][0] == "succeeded":
+        return None
+    status, input_name, command, started_at, _, detail = builds[0]
+    what = f"The last dbt {command} (input '{input_name}', started {started_at:%Y-%m-%d %H:%M:%S} UTC)"
+    if status == "failed":
+        what += f" failed: {detail}."
+    else:
+        what += " did not finish (it was stopped, or is still running)."
+    succeeded = con.sql(
+        "select input_name, finished_at from main.run_status where status = 'succeeded' "
+        "order by finished_at desc limit 1"
+    ).fetchall()
+    if succeeded:
+        earlier = (
+            f"the last build that succeeded read input '{succeeded[0][0]}' "
+            f"(finished {succeeded[0][1]:%Y-%m-%d %H:%M:%S} UTC)"
+        )
+    else:
+        earlier = "no build of this warehouse has succeeded"
+    return (
+        f"{what} The marts may be from an earlier build, or a mix where the failed one replaced some: "
+        f"{earlier}. Fix the cause and build again."
+    )

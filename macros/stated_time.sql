@@ -51,8 +51,9 @@
     {%- if raw_file_count(table_name ~ '.parquet') == 0 -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set path = (var('raw_dir') ~ '/' ~ table_name ~ '.parquet') | replace("'", "''") -%}
-    {%- set described = run_query("describe select * from read_parquet('" ~ path ~ "')") -%}
+    {%- set described = run_query(
+        "describe select * from read_parquet(" ~ raw_path_literal(table_name ~ '.parquet') ~ ")"
+    ) -%}
     {%- for row in described.rows if row[0] == column_name -%}
         {{ return(row[1]) }}
     {%- endfor -%}

@@ -23,6 +23,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from earmark import contract
+from earmark.duckdb_paths import path_literal
 
 # Contract column of transactions -> source column, for each known naming.
 ORIGINAL_NAMES: dict[str, str] = {
@@ -95,7 +96,7 @@ def _load_source(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     if suffix == ".parquet":
         con.execute(
             "CREATE TEMP TABLE src AS SELECT * EXCLUDE (file_row_number), file_row_number AS _row, "
-            f"0 AS _part FROM read_parquet({_lit(str(path))}, file_row_number = true)"
+            f"0 AS _part FROM read_parquet({path_literal(path)}, file_row_number = true)"
         )
     elif suffix == ".csv":
         last_error: duckdb.Error | None = None
@@ -103,8 +104,8 @@ def _load_source(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             try:
                 # A table keeps the file's order (insertion order is preserved), so its rowid is the line.
                 con.execute(
-                    f"CREATE TEMP TABLE raw_csv AS SELECT * FROM read_csv({_lit(str(path))}, header = true, "
-                    f"all_varchar = true, encoding = {_lit(encoding)})"
+                    f"CREATE TEMP TABLE raw_csv AS SELECT * FROM read_csv({path_literal(path)}, "
+                    f"header = true, all_varchar = true, encoding = {_lit(encoding)})"
                 )
                 break
             except duckdb.Error as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -29,7 +30,8 @@ def run_dbt(
         str(BIN / "dbt"),
         *(args or ("build",)),
         "--vars",
-        f'{{raw_dir: "{raw_dir}"{", " + extra_vars if extra_vars else ""}}}',
+        # a JSON string is a YAML scalar, so a path with quotes or backslashes arrives as given
+        f"{{raw_dir: {json.dumps(str(raw_dir))}{', ' + extra_vars if extra_vars else ''}}}",
         "--target-path",
         str(db_path.parent / "dbt_target"),
         "--log-path",

@@ -197,13 +197,17 @@ def test_bad_directory_is_refused_before_any_model_runs(demo: tuple[Path, Path],
     done = run_dbt(broken, db, check=False)
     assert done.returncode != 0
     assert "transactions.parquet: column 'unit_price': column_missing" in done.stdout
-    assert not db.exists() or query(db, "select count(*) from information_schema.tables") == [(0,)]
+    # nothing is built; the build log says the build failed, and why
+    assert query(db, "select table_name from information_schema.tables") == [("run_status",)]
+    assert query(db, "select status, failure_detail from run_status") == [
+        ("failed", "raw input contract violated (1 problem(s))")
+    ]
 
 
 def test_policy_values_against_the_truth(demo: tuple[Path, Path]) -> None:
     """Every policy's doubly robust interval holds its true net value; Earmark's policy beats random
     targeting at its own size, calls no account whose admin a call would annoy, and its nudges reach the
-    account's audience only (no predicted sleeping dog)."""
+    account's audience only (no predicted sleeping dog, no admin it predicts to hurt)."""
     _, db = demo
     rows = query(
         db,
@@ -219,7 +223,8 @@ def test_policy_values_against_the_truth(demo: tuple[Path, Path]) -> None:
     reached = query(
         db,
         "select count(*) filter (where is_targeted), "
-        "count(*) filter (where is_targeted and action = 'automated_nudge' and is_predicted_sleeping_dog) "
+        "count(*) filter (where is_targeted and action = 'automated_nudge' "
+        "and (is_predicted_sleeping_dog or (is_admin and predicted_uplift < 0))) "
         "from intermediate.int_user_policy_exposure",
     )[0]
     assert reached[0] > 0 and reached[1] == 0

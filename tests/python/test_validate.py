@@ -301,7 +301,7 @@ def test_cli_good_directory_exits_0(raw: Path, capsys: pytest.CaptureFixture[str
 
 def test_rules_are_documented_with_matching_examples() -> None:
     assert [r.name for r in RULES] == [r.example.rule for r in RULES]
-    assert len(RULE_NAMES) == len(RULES) == 10
+    assert len(RULE_NAMES) == len(RULES) == 12
 
 
 # --- docs/input_contract.md ------------------------------------------------------------------------------
