@@ -13,6 +13,7 @@ NOT_COVARIATES = {
     "treatment_row_number",
     "campaign_id",
     "customer_id",
+    "fold_group",
     "arm",
     "is_treated",
     "is_eligible",
@@ -89,6 +90,15 @@ def assignment_keys(rows: pd.DataFrame) -> np.ndarray:
     return pd.concat(parts, axis=1).agg("|".join, axis=1).to_numpy(dtype=str)
 
 
+def fold_groups(rows: pd.DataFrame) -> np.ndarray | None:
+    """The cross-fitting group of each assignment: campaign and account (column fold_group), so an
+    account's users fall in one fold; None when the training set has no such column."""
+    if "fold_group" not in rows:
+        return None
+    group = rows["fold_group"].astype("string").fillna("row:" + rows["treatment_row_number"].astype("string"))
+    return (rows["campaign_id"].astype("string") + "|" + group).to_numpy(dtype=str)
+
+
 def keyed_order(keys: np.ndarray, seed: int) -> np.ndarray:
     """Positions that sort rows by md5(seed:key), ties by key: a pseudo-random order that depends on the
     keys only, never on where the rows sat in the input."""
@@ -112,6 +122,7 @@ SELECTION_COLUMNS = {
     "dr_average_effect": "float64",
     "dr_ci_low": "float64",
     "dr_ci_high": "float64",
+    "dr_harm_bound": "float64",
     "is_consistent": "boolean",
     "rows_treated": "Int64",
     "policy_net_value": "float64",
@@ -210,7 +221,7 @@ def campaign_selection(scores: pd.DataFrame, account_of: pd.Series, params: dict
             groups, edges = effect_groups(effects[name][arm], phi[arm])
             bounds = np.concatenate([[-np.inf], edges, [np.inf]])
             groups = groups.rename(columns={"dr_effect": "dr_average_effect", "ci_low": "dr_ci_low"})
-            groups = groups.rename(columns={"ci_high": "dr_ci_high"})
+            groups = groups.rename(columns={"ci_high": "dr_ci_high", "harm_bound": "dr_harm_bound"})
             groups["group_lower"] = bounds[groups["effect_group"].to_numpy() - 1]
             groups["group_upper"] = bounds[groups["effect_group"].to_numpy()]
             group_tables.append(groups.assign(section="effect_group", learner=name, arm=arm))
@@ -263,12 +274,18 @@ def row_contributions(scores: pd.DataFrame, account_of: pd.Series, params: dict[
         given = rows["treatment_row_number"].map(best).where(lambda arm: arm.isin(automated), strongest)
         costs = {arm: float(params["cost_per_automated_user"]) for arm in automated}
         value, cost = policy_contributions(phi, given.to_numpy(dtype=object), value_per_outcome, costs)
-        frames.append(rows[["customer_id", "account_id"]].assign(automated_value=value, automated_cost=cost))
+        frames.append(
+            rows[["treatment_row_number", "customer_id", "account_id"]].assign(
+                automated_value=value, automated_cost=cost
+            )
+        )
     if human_arm in arms:
         rows = wide[wide["campaign_id"] == campaign_of[human_arm]]
         phi = rows[f"pseudo_outcome:{human_arm}"].to_numpy("float64")
         frames.append(
-            rows[["customer_id", "account_id"]].assign(human_value=value_per_outcome * np.nan_to_num(phi))
+            rows[["treatment_row_number", "customer_id", "account_id"]].assign(
+                human_value=value_per_outcome * np.nan_to_num(phi)
+            )
         )
     contributions = pd.concat(frames, ignore_index=True)
     for column in ("automated_value", "automated_cost", "human_value"):
@@ -280,7 +297,11 @@ def row_contributions(scores: pd.DataFrame, account_of: pd.Series, params: dict[
 
 
 def policy_values(
-    reach: pd.DataFrame, scores: pd.DataFrame, account_of: pd.Series, params: dict[str, Any]
+    reach: pd.DataFrame,
+    scores: pd.DataFrame,
+    account_of: pd.Series,
+    params: dict[str, Any],
+    audience: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The doubly robust value of each policy on the logged campaigns (earmark.uplift.policy_value): the
     sum of the logged rows' contributions (`row_contributions`) for the channel that reaches their customer,
@@ -289,21 +310,37 @@ def policy_values(
     account the human-outreach campaign never reached adds its cost but no value). Intervals: a percentile
     bootstrap over accounts, the same draws for every policy.
 
-    reach: policy, account_id, customer_id, channel (int_policy_reach: a call reaches the account, a nudge
-    its audience). scores: int_user_arm_uplift. account_of: customer_id -> account."""
+    reach: policy, account_id, customer_id, channel, nudge_audience (int_policy_reach: a call reaches the
+    account, a nudge its audience). For a policy whose nudge audience is the model's ('model_audience'),
+    which logged row a nudged account's nudge reaches is read from `audience` (treatment_row_number,
+    is_in_nudge_audience: int_assignment_nudge_audience, judged on out-of-fold scores), since judging a
+    row by today's score, from models that saw its outcome, would flatter the policy. scores:
+    int_user_arm_uplift. account_of: customer_id -> account."""
     from earmark.uplift.policy_value import bootstrap_total
 
     policies = sorted(reach["policy"].unique())
     if scores.empty or not policies:
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in POLICY_VALUE_COLUMNS.items()})
     rows = row_contributions(scores, account_of, params)
+    reached_out_of_fold = (
+        pd.Series(dtype=bool)
+        if audience is None
+        else audience.set_index("treatment_row_number")["is_in_nudge_audience"].astype(bool)
+    )
     accounts = np.sort(rows["account_id"].unique())
     account_index = pd.Index(accounts)
     human_cost = float(params.get("cost_per_human_account") or 0.0)
     columns, evaluated = [], []
     for policy in policies:
         chosen = reach[reach["policy"] == policy]
-        nudged = rows["customer_id"].isin(chosen.loc[chosen["channel"] != "human", "customer_id"].astype(str))
+        automated = chosen[chosen["channel"] != "human"]
+        if audience is not None and (automated.get("nudge_audience") == "model_audience").any():
+            in_account = rows["account_id"].isin(automated["account_id"].astype(str))
+            nudged = in_account & rows["treatment_row_number"].map(reached_out_of_fold).fillna(False).astype(
+                bool
+            )
+        else:
+            nudged = rows["customer_id"].isin(automated["customer_id"].astype(str))
         called_accounts = chosen.loc[chosen["channel"] == "human", "account_id"].astype(str)
         called = rows["account_id"].isin(called_accounts)
         per_row = pd.DataFrame(
@@ -390,16 +427,29 @@ def not_estimable_reason(rows: pd.DataFrame, params: dict[str, Any]) -> str | No
     return None
 
 
-def current_scores(fit, scoring: pd.DataFrame, campaign_id: str, columns: dict[str, str]) -> pd.DataFrame:
+def current_scores(
+    fit,
+    scoring: pd.DataFrame,
+    campaign_id: str,
+    columns: dict[str, str],
+    out_of_fold: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Every learner's score of each current customer for each treatment arm of the campaign, from its fold
     models (earmark.uplift.metalearners.score_rows), as rows of uplift_user_scores (`columns`: name ->
-    dtype; the columns a current row does not have are null)."""
+    dtype; the columns a current row does not have are null). A customer the campaign reached is scored by
+    the models of its own fold (`out_of_fold`: customer_id and fold of the campaign's rows), which never saw
+    its outcome, so no decision, and no value estimated for it, rests on a model that learned that outcome."""
     from earmark.uplift.metalearners import META_LEARNERS, score_rows
 
     scoring = scoring.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
     if scoring.empty:
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
-    scored = {name: score_rows(fit, scoring, name) for name in META_LEARNERS}
+    own_fold = np.full(len(scoring), -1)
+    if out_of_fold is not None and not out_of_fold.empty:
+        # one fold per customer (a customer listed twice in a campaign takes its lowest fold)
+        fold_of = out_of_fold.dropna(subset=["fold"]).groupby("customer_id")["fold"].min()
+        own_fold = scoring["customer_id"].map(fold_of).fillna(-1).to_numpy(dtype="int64")
+    scored = {name: score_rows(fit, scoring, name, own_fold=own_fold) for name in META_LEARNERS}
     frames = []
     for arm in fit.nuisances.treatment_arms:
         frame = pd.DataFrame(

@@ -13,8 +13,9 @@
     next CTE.
 
     The account context is what an account-level action (a call to the account) acts through: the
-    account's size and activity trend, and how its admins use the product, measured over the reference
-    rows of the same account at the same reference time (a customer without an account is its own).
+    account's size and activity trend, and how its admins use the product, measured over every customer
+    of the account signed up by the reference time (a customer without an account is its own), so the
+    training set and the scoring set agree at the same reference time.
 -#}
 {% macro pre_reference_covariates(reference_rows, row_key, reference_at) -%}
 pre_kept_sales as (
@@ -124,20 +125,99 @@ pre_reference_own as (
 
 ),
 
+pre_reference_times as (
+
+    select distinct {{ reference_rows }}.{{ reference_at }} as pre_reference_at
+    from {{ reference_rows }}
+
+),
+
+pre_account_members as (
+
+    -- every customer of an account who had signed up by the reference time (an unknown signup counts),
+    -- whether or not it is a reference row: the training set and the scoring set see the same account
+    select
+        pre_customers.customer_id,
+        coalesce(pre_customers.is_admin, false) as is_admin,
+        coalesce(pre_customers.account_ref, 'solo:' || pre_customers.customer_id) as pre_account_key,
+        pre_reference_times.pre_reference_at
+
+    from pre_customers
+    cross join pre_reference_times
+    where
+        pre_customers.first_signup_at is null
+        or pre_customers.first_signup_at < pre_reference_times.pre_reference_at
+
+),
+
+pre_member_activity as (
+
+    select
+        pre_account_members.pre_account_key,
+        pre_account_members.pre_reference_at,
+        pre_account_members.customer_id,
+        pre_account_members.is_admin,
+        count(pre_kept_activity.activity_date) as active_days,
+        count(pre_kept_activity.activity_date) filter (
+            where pre_kept_activity.activity_date >= cast(pre_account_members.pre_reference_at as date) - 30
+        ) as active_days_30,
+        sum(pre_kept_activity.actions) filter (
+            where pre_kept_activity.activity_date >= cast(pre_account_members.pre_reference_at as date) - 7
+        ) as actions_7_days,
+        sum(pre_kept_activity.actions) filter (
+            where pre_kept_activity.activity_date >= cast(pre_account_members.pre_reference_at as date) - 37
+            and pre_kept_activity.activity_date < cast(pre_account_members.pre_reference_at as date) - 7
+        ) as actions_prior_30_days,
+        sum(pre_kept_activity.actions) as actions,
+        cast(sum(cast(pre_kept_activity.active_minutes as decimal(18, 4))) as double) as active_minutes
+
+    from pre_account_members
+    left join pre_kept_activity
+        on
+            pre_account_members.customer_id = pre_kept_activity.customer_id
+            and pre_kept_activity.activity_date < cast(pre_account_members.pre_reference_at as date)
+    group by
+        pre_account_members.pre_account_key,
+        pre_account_members.pre_reference_at,
+        pre_account_members.customer_id,
+        pre_account_members.is_admin
+
+),
+
+pre_account_context as (
+
+    select
+        pre_account_key,
+        pre_reference_at,
+        count(*) as pre_account_users,
+        -- fixed-point means: the same whatever order the rows come in
+        cast(avg(cast(active_days_30 as decimal(18, 6))) as double) as pre_account_active_days_30,
+        cast(avg(cast(case
+            when active_days > 0
+                then {{ momentum_ratio('coalesce(actions_7_days, 0)', 'coalesce(actions_prior_30_days, 0)') }}
+        end as decimal(18, 6))) as double) as pre_account_activity_momentum,
+        max(case when is_admin and active_minutes > 0 then actions / active_minutes end)
+            as pre_account_admin_intensity
+
+    from pre_member_activity
+    group by pre_account_key, pre_reference_at
+
+),
+
 pre_reference_covariates as (
 
     select
-        * exclude (pre_account_key, pre_reference_at),
-        count(*) over account_at_reference as pre_account_users,
-        -- fixed-point means: the same whatever order the rows come in
-        cast(avg(cast(pre_active_days_30 as decimal(18, 6))) over account_at_reference as double)
-            as pre_account_active_days_30,
-        cast(avg(cast(pre_activity_momentum as decimal(18, 6))) over account_at_reference as double)
-            as pre_account_activity_momentum,
-        max(case when is_admin then pre_intensity end) over account_at_reference as pre_account_admin_intensity
+        pre_reference_own.* exclude (pre_account_key, pre_reference_at),
+        pre_account_context.pre_account_users,
+        pre_account_context.pre_account_active_days_30,
+        pre_account_context.pre_account_activity_momentum,
+        pre_account_context.pre_account_admin_intensity
 
     from pre_reference_own
-    window account_at_reference as (partition by pre_account_key, pre_reference_at)
+    left join pre_account_context
+        on
+            pre_reference_own.pre_account_key = pre_account_context.pre_account_key
+            and pre_reference_own.pre_reference_at = pre_account_context.pre_reference_at
 
 )
 {%- endmacro %}

@@ -231,12 +231,16 @@ def fit_nuisances(
     random_state: int = 42,
     max_train_rows: int | None = DEFAULT_MAX_TRAIN_ROWS,
     n_threads: int | None = 1,
+    groups: np.ndarray | None = None,
 ) -> Nuisances:
     """Cross-fitted outcome and assignment models for every row of `frame` (see the module doc).
 
-    keys: one stable identifier per row (e.g. 'campaign:customer'); folds are drawn from it. Rows with a
-    null outcome are scored but never trained on. Each model trains on at most `max_train_rows` rows (a
-    seeded sample above that)."""
+    keys: one stable identifier per row (e.g. 'campaign:customer'); folds are drawn from it. groups: one
+    stable group key per row (e.g. 'campaign:account'), or None: a group's rows share one fold (grouped
+    cross-fitting), so nothing learned from an account's other users, or from its assignment when a
+    campaign treated whole accounts, scores it; groups are dealt to folds by the hash of their key.
+    Rows with a null outcome are scored but never trained on. Each model trains on at most
+    `max_train_rows` rows (a seeded sample above that)."""
     if not 0.0 < clip < 0.5:
         raise ValueError(f"the propensity clip must lie in (0, 0.5), got {clip}")
     arms, treatment_arms, y, known, spec, X, strata = campaign_arrays(
@@ -249,7 +253,11 @@ def fit_nuisances(
         n_folds=n_folds,
     )
     order = [control_arm, *treatment_arms]
-    folds = keyed_folds(keys, strata, n_folds, random_state)
+    if groups is None:
+        folds = keyed_folds(keys, strata, n_folds, random_state)
+    else:
+        unique, position = np.unique(np.asarray(groups).astype(str), return_inverse=True)
+        folds = keyed_folds(unique, np.zeros(len(unique)), n_folds, random_state)[position]
     position = {arm: a for a, arm in enumerate(order)}
     labels = np.array([position[a] for a in arms], dtype="int64")
 
@@ -383,6 +391,7 @@ def fit_uplift(
     random_state: int = 42,
     max_train_rows: int | None = DEFAULT_MAX_TRAIN_ROWS,
     n_threads: int | None = 1,
+    groups: np.ndarray | None = None,
 ) -> UpliftFit:
     """Out-of-fold effects of every requested meta-learner (see the module doc). Deterministic, and the
     same under any row order of `frame` (folds come from `keys`; sample draws from positions, so sort the
@@ -405,6 +414,7 @@ def fit_uplift(
         random_state=random_state,
         max_train_rows=max_train_rows,
         n_threads=n_threads,
+        groups=groups,
     )
     phi = pseudo_outcomes(nu)
     n = len(frame)
@@ -458,48 +468,53 @@ def fit_uplift(
 
 
 def score_rows(
-    fit: UpliftFit, frame: pd.DataFrame, meta_learner: str, n_threads: int | None = 1
+    fit: UpliftFit,
+    frame: pd.DataFrame,
+    meta_learner: str,
+    n_threads: int | None = 1,
+    own_fold: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Predicted effect per treatment arm for rows outside the training frame (today's customers): the mean
-    of the n_folds fold models of `meta_learner`. Needs only the covariate columns. Out of sample for every
-    row that was not trained on; do not use it on the training rows (there it would be in sample)."""
+    """Predicted effect per treatment arm for rows outside the training frame (today's customers), out of
+    sample: a row whose customer the fit trained on (`own_fold`: that customer's fold, -1 for none) is
+    scored by its own fold's models only, the ones that never saw its outcome; any other row by the mean of
+    the n_folds fold models' effects. Needs only the covariate columns. Without `own_fold` every row gets
+    the mean, which is in sample for a row that was trained on."""
     nu = fit.nuisances
     X, _ = apply_design(frame, nu.spec)
     k = nu.n_folds
-    out: dict[str, np.ndarray] = {}
+    own = np.full(len(frame), -1) if own_fold is None else np.asarray(own_fold, dtype="int64")
+    if meta_learner not in META_LEARNERS:
+        raise ValueError(f"unknown meta-learner {meta_learner!r}")
+    per_fold: dict[str, list[np.ndarray]] = {arm: [] for arm in nu.treatment_arms}
     with threads(n_threads):
-        mu = {}
-        if meta_learner in ("t_learner", "x_learner"):
-            for arm in nu.arms_order:
-                mu[arm] = (
-                    sum(predict_outcome(nu.outcome_models[(f, arm)], X, nu.outcome_type) for f in range(k))
-                    / k
-                )
-        if meta_learner == "x_learner":
-            e = sum(_predict_propensity(nu.propensity_models[f], X, len(nu.arms_order)) for f in range(k)) / k
-            e = np.clip(e, nu.clip, 1.0 - nu.clip)
-        for j, arm in enumerate(nu.treatment_arms):
-            if meta_learner == "t_learner":
-                out[arm] = mu[arm] - mu[nu.control_arm]
-            elif meta_learner == "dr_learner":
-                out[arm] = (
-                    sum(
-                        predict_outcome(fit.final_models[("dr_learner", arm, f, "dr")], X, "continuous")
-                        for f in range(k)
-                    )
-                    / k
-                )
-            elif meta_learner == "x_learner":
-                g = e[:, j + 1] / (e[:, j + 1] + e[:, 0])
-                tau = {
-                    part: sum(
-                        predict_outcome(fit.final_models[("x_learner", arm, f, part)], X, "continuous")
-                        for f in range(k)
-                    )
-                    / k
-                    for part in ("treated", "control")
+        for f in range(k):
+            mu = {}
+            if meta_learner in ("t_learner", "x_learner"):
+                mu = {
+                    arm: predict_outcome(nu.outcome_models[(f, arm)], X, nu.outcome_type)
+                    for arm in nu.arms_order
                 }
-                out[arm] = g * tau["control"] + (1.0 - g) * tau["treated"]
-            else:
-                raise ValueError(f"unknown meta-learner {meta_learner!r}")
+            if meta_learner == "x_learner":
+                e = np.clip(
+                    _predict_propensity(nu.propensity_models[f], X, len(nu.arms_order)), nu.clip, 1 - nu.clip
+                )
+            for j, arm in enumerate(nu.treatment_arms):
+                if meta_learner == "t_learner":
+                    effect = mu[arm] - mu[nu.control_arm]
+                elif meta_learner == "dr_learner":
+                    effect = predict_outcome(fit.final_models[("dr_learner", arm, f, "dr")], X, "continuous")
+                else:
+                    g = e[:, j + 1] / (e[:, j + 1] + e[:, 0])
+                    tau = {
+                        part: predict_outcome(fit.final_models[("x_learner", arm, f, part)], X, "continuous")
+                        for part in ("treated", "control")
+                    }
+                    effect = g * tau["control"] + (1.0 - g) * tau["treated"]
+                per_fold[arm].append(effect)
+    out: dict[str, np.ndarray] = {}
+    rows = np.arange(len(frame))
+    for arm, effects in per_fold.items():
+        stacked = np.column_stack(effects)
+        mean = stacked.mean(axis=1)
+        out[arm] = np.where(own >= 0, stacked[rows, np.clip(own, 0, k - 1)], mean)
     return out

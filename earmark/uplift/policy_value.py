@@ -12,9 +12,10 @@ effect groups, all from the AIPW pseudo-outcomes `phi` of `earmark.uplift.metale
   average-effect interval (the consistency check). `choose_learner` takes the highest policy value; the
   baseline keeps the job unless another learner beats it.
 - `effect_groups`: sorted group average effects (Chernozhukov, Demirer, Duflo and Fernandez-Val): rows in
-  quantile groups of their predicted effect, and per group the DR mean effect with its interval. A row's
-  `effect_upper` is the upper bound of its group: when it is below zero, the evidence (not a noisy point
-  estimate) says the treatment hurts the people the model puts there.
+  quantile groups of their predicted effect, and per group the DR mean effect with its interval and its
+  harm bound: the one-sided upper bound at HARM_EVIDENCE_LEVEL (95%), mean + 1.645 standard errors. When
+  the harm bound is below zero, the evidence (not a noisy point estimate) says the treatment hurts the
+  people the model puts there: "the effect is negative" is a one-sided claim, tested at the usual 5%.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import pandas as pd
 from earmark.uplift.evaluation import CI_LEVEL, percentile_interval
 from earmark.uplift.metalearners import BASELINE_LEARNER
 
+# One-sided level of the evidence that an effect is negative (harm_bound).
+HARM_EVIDENCE_LEVEL = 0.95
 # Effect groups hold at least this many rows with a known outcome, at most MAX_EFFECT_GROUPS of them.
 MIN_GROUP_ROWS = 500
 MAX_EFFECT_GROUPS = 10
@@ -45,6 +48,17 @@ def dr_average_effect(phi: np.ndarray, level: float = CI_LEVEL) -> tuple[float, 
     mean = float(values.mean())
     half = _z(level) * float(values.std(ddof=1)) / np.sqrt(len(values))
     return mean, mean - half, mean + half
+
+
+def harm_bound(phi: np.ndarray, level: float = HARM_EVIDENCE_LEVEL) -> float:
+    """One-sided upper bound of the average effect at `level` from pseudo-outcomes (NaN rows ignored):
+    below zero, the data reject "no harm" at 1 - level."""
+    values = np.asarray(phi, dtype="float64")
+    values = values[~np.isnan(values)]
+    if len(values) < 2:
+        return np.nan
+    z = NormalDist().inv_cdf(level)
+    return float(values.mean() + z * values.std(ddof=1) / np.sqrt(len(values)))
 
 
 def policy_contributions(
@@ -125,7 +139,8 @@ def compare_learners(
     level: float = CI_LEVEL,
 ) -> pd.DataFrame:
     """One row per learner and treatment arm (see the module doc): learner, arm, mean_predicted_effect,
-    dr_average_effect, dr_ci_low, dr_ci_high, is_consistent (mean prediction inside the interval);
+    dr_average_effect, dr_ci_low, dr_ci_high, dr_harm_bound (one-sided, `harm_bound`), is_consistent (mean
+    prediction inside the interval);
     per learner (repeated on its arm rows): rows_treated, policy_net_value, policy_ci_low,
     policy_ci_high, gain_over_baseline, gain_ci_low, gain_ci_high (paired: the same cluster draws for
     every learner), is_chosen."""
@@ -156,6 +171,7 @@ def compare_learners(
                     "dr_average_effect": estimate,
                     "dr_ci_low": low,
                     "dr_ci_high": high,
+                    "dr_harm_bound": harm_bound(phi[arm]),
                     "is_consistent": bool(low <= mean_predicted <= high),
                     "rows_treated": treated[i],
                     "policy_net_value": float(totals[i]),
@@ -195,7 +211,8 @@ def effect_groups(
     predicted: np.ndarray, phi: np.ndarray, level: float = CI_LEVEL, n_groups: int | None = None
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """(groups, edges): per quantile group of `predicted` (group 1 = lowest predicted effect) rows,
-    mean_predicted_effect, dr_effect, ci_low, ci_high; and the inner edges, so rows outside the frame
+    mean_predicted_effect, dr_effect, ci_low, ci_high, harm_bound; and the inner edges, so rows outside the
+    frame
     (today's customers) fall in a group by `np.searchsorted(edges, predicted, side='right') + 1`."""
     predicted = np.asarray(predicted, dtype="float64")
     phi = np.asarray(phi, dtype="float64")
@@ -214,6 +231,7 @@ def effect_groups(
                 "dr_effect": estimate,
                 "ci_low": low,
                 "ci_high": high,
+                "harm_bound": harm_bound(phi[members]),
             }
         )
     return pd.DataFrame(rows), edges

@@ -23,6 +23,7 @@ from earmark.uplift_glue import (
     check_outcome,
     covariates,
     current_scores,
+    fold_groups,
     human_campaign,
     keyed_order,
     not_estimable_reason,
@@ -101,7 +102,7 @@ def user_scores(fits: list, scoring: pd.DataFrame) -> pd.DataFrame:
     """The out-of-fold rows of every fitted campaign, and today's customers scored by its fold models."""
     frames = []
     for campaign_id, out_of_fold, fit in fits:
-        frames += [out_of_fold, current_scores(fit, scoring, campaign_id, COLUMNS)]
+        frames += [out_of_fold, current_scores(fit, scoring, campaign_id, COLUMNS, out_of_fold)]
     if not frames:
         return empty_frame(COLUMNS)
     scores = pd.concat(frames, ignore_index=True)[list(COLUMNS)]
@@ -133,6 +134,7 @@ def campaign_scores(rows: pd.DataFrame, params: dict):
         calibrate=bool(params["uplift_calibrate"]),
         clip=float(params["uplift_propensity_clip"]),
         random_state=seed,
+        groups=fold_groups(rows),
     )
     nu = fit.nuisances
     baseline = (

@@ -110,6 +110,39 @@ def test_score_rows_scores_new_customers(fitted):
         assert tau[0] > tau[1]
 
 
+def test_grouped_folds_keep_a_group_together():
+    frame, _effect = confounded_frame(n=2000, seed=5)
+    groups = (np.arange(len(frame)) // 4).astype(str)  # four users per account
+    fit = fit_uplift(
+        frame,
+        outcome="converted",
+        outcome_type="binary",
+        covariates=["activity", "noise"],
+        keys=frame["customer_id"].to_numpy(),
+        learners=("t_learner",),
+        n_folds=5,
+        calibrate=False,
+        groups=groups,
+    )
+    folds = pd.Series(fit.nuisances.folds).groupby(groups).nunique()
+    assert (folds == 1).all()
+    # every fold holds some groups, and no fold holds more than a third of them
+    counts = pd.Series(fit.nuisances.folds).groupby(groups).first().value_counts()
+    assert len(counts) == 5 and counts.max() < len(folds) / 3
+
+
+def test_score_rows_keeps_a_trained_customer_out_of_sample(fitted):
+    """A customer the fit trained on, scored with its own fold, gets exactly its out-of-fold effect: the
+    models that score it never saw its outcome. Without its fold it gets the mean of every fold's models."""
+    frame, _, fit = fitted
+    rows = np.arange(0, len(frame), 97)
+    for name in ("t_learner", "x_learner", "dr_learner"):
+        own = score_rows(fit, frame.iloc[rows], name, own_fold=fit.nuisances.folds[rows])["nudge"]
+        np.testing.assert_allclose(own, fit.effects[name]["nudge"][rows], rtol=1e-9, atol=1e-12)
+        pooled = score_rows(fit, frame.iloc[rows], name)["nudge"]
+        assert not np.allclose(pooled, own)
+
+
 def test_learner_comparison_and_effect_groups(fitted):
     frame, _effect, fit = fitted
     clusters = frame["customer_id"].str[:4].to_numpy()
@@ -123,6 +156,9 @@ def test_learner_comparison_and_effect_groups(fitted):
     assert len(groups) == 10 and len(edges) == 9
     # the lowest group is where the treatment hurts, the highest where it surely helps
     assert groups.iloc[0]["dr_effect"] < 0 < groups.iloc[-1]["ci_low"]
+    # the harm bound is the one-sided 95% upper bound: inside the two-sided 95% interval, above its mean
+    assert (groups["dr_effect"] < groups["harm_bound"]).all()
+    assert (groups["harm_bound"] < groups["ci_high"]).all()
     assert groups.iloc[0]["mean_predicted_effect"] < groups.iloc[-1]["mean_predicted_effect"]
 
 

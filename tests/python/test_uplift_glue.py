@@ -161,6 +161,17 @@ def test_policy_values_hold_the_true_value_of_each_policy(campaign):
         ]
     )
     values = policy_values(reach, scores, account_of, PARAMS).set_index("policy")
+    # the same sparing nudge, with the rows it reaches given out of fold (the model's audience)
+    model_reach = reached("model_sparing_harmed", users["account_id"], ~harmed).assign(
+        nudge_audience="model_audience"
+    )
+    audience = pd.DataFrame({"treatment_row_number": np.arange(len(frame)), "is_in_nudge_audience": ~harmed})
+    by_audience = policy_values(model_reach, scores, account_of, PARAMS, audience).set_index("policy")
+    pd.testing.assert_series_equal(
+        by_audience.loc["model_sparing_harmed"].drop("policy", errors="ignore"),
+        values.loc["blind_sparing_harmed"].drop("policy", errors="ignore"),
+        check_names=False,
+    )
     truth = {policy: 50 * effect[rows.index].sum() - len(rows) for policy, rows in reach.groupby("policy")}
     assert truth["blind_sparing_harmed"] > truth["blind"]
     for policy, true_net in truth.items():

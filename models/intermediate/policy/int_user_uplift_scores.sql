@@ -1,11 +1,11 @@
 -- One predicted uplift per resolved customer for the policy campaign, from Earmark's own model or, with
 -- var uplift_score_source = 'external', from the uplift_scores input (bring your own scores). A user is a
--- predicted sleeping dog when the evidence says a nudge hurts them: with the model, the upper bound of
--- the DR interval of their effect group is below zero; external scores carry no interval, so there it is
--- a predicted uplift below var sleeping_dog_threshold. The nudge audience (the users a nudge of the
--- account reaches) is every scored user but the predicted sleeping dogs, and but the admins whose
--- predicted uplift is below zero: an admin decides for the whole account, so the nudge stays away from
--- one the model expects it to hurt even without evidence of harm.
+-- predicted sleeping dog when the evidence says a nudge hurts them: with the model, the harm bound of
+-- their effect group (the one-sided 95% upper bound of its DR effect) is below zero; external scores
+-- carry no interval, so there it is a predicted uplift below var sleeping_dog_threshold. The nudge
+-- audience (the users a nudge of the account reaches, macro nudge_audience) is every scored user but the
+-- predicted sleeping dogs and the admins whose predicted uplift is below zero: an admin decides for the
+-- whole account, so the nudge stays away from one the model expects it to hurt even without evidence.
 with
 
 {% if var('uplift_score_source') == 'external' %}
@@ -83,8 +83,8 @@ final as (
         coalesce(customers.is_admin, false) as is_admin,
         scores.predicted_uplift,
         scores.is_predicted_sleeping_dog,
-        not scores.is_predicted_sleeping_dog
-        and not (coalesce(customers.is_admin, false) and scores.predicted_uplift < 0) as is_in_nudge_audience,
+        {{ nudge_audience('scores.is_predicted_sleeping_dog', 'customers.is_admin', 'scores.predicted_uplift') }}
+            as is_in_nudge_audience,
         scores.predicted_call_uplift,
         scores.is_predicted_call_sleeping_dog,
         scores.score_source

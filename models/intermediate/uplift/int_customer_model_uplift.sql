@@ -2,11 +2,11 @@
 -- every customer, whether or not a campaign reached them): the predicted uplift of the best automated arm
 -- of the policy campaign (negative when every arm would hurt) and, where a past campaign tried human
 -- outreach (var human_outreach_arm), the predicted uplift of a call; each from the learner chosen for its
--- arm, with the upper bound of the DR interval of the effect group it falls in (below zero: evidence of
--- harm). That evidence comes from the people a campaign reached: a customer the arm's campaign never
+-- arm, with the harm bound (one-sided 95% DR upper bound) of the effect group it falls in (below zero:
+-- evidence of harm). That evidence comes from the people a campaign reached: a customer the arm's campaign never
 -- reached is scored, but gets no bound, so it is never flagged as a sleeping dog on an extrapolation.
 -- An arm whose uplift does not validate (int_uplift_arm_verdict)
--- is not differentiated on: every customer gets its DR average effect, and its interval's upper bound.
+-- is not differentiated on: every customer gets its DR average effect, and its harm bound.
 with
 
 scores as (
@@ -42,7 +42,7 @@ policy_scores as (
         case
             when reached.customer_id is null then null
             when verdicts.is_validated then scores.uplift_upper_bound
-            else verdicts.dr_ci_high
+            else verdicts.dr_harm_bound
         end as uplift_upper_bound
 
     from scores

@@ -23,7 +23,8 @@ average_effect as (
         arm,
         dr_average_effect,
         dr_ci_low,
-        dr_ci_high
+        dr_ci_high,
+        dr_harm_bound
 
     from {{ ref('uplift_learner_comparison') }}
     where is_chosen
@@ -56,6 +57,7 @@ final as (
         dr_average_effect,
         dr_ci_low,
         dr_ci_high,
+        dr_harm_bound,
         is_validated,
         case
             when is_validated then 'differentiate'

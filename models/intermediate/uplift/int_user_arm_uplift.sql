@@ -1,6 +1,6 @@
 -- Per campaign assignment and arm: the uplift of the learner the build chose (uplift_learner_comparison),
--- the effect group the prediction falls in with the upper bound of that group's DR interval, and the
--- best arm net of its cost. Costs apply here, downstream of the fit, so changing one never refits.
+-- the effect group the prediction falls in with that group's harm bound (one-sided 95% DR upper bound),
+-- and the best arm net of its cost. Costs apply here, downstream of the fit, so changing one never refits.
 with
 
 scores as (
@@ -64,7 +64,7 @@ grouped as (
     select
         with_uplift.*,
         groups.effect_group,
-        groups.dr_ci_high as uplift_upper_bound
+        groups.dr_harm_bound as uplift_upper_bound
 
     from with_uplift
     left join groups

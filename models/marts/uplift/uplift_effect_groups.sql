@@ -1,6 +1,7 @@
 -- Sorted group average effects per meta-learner and treatment arm: assignments in quantile groups of
--- their predicted effect, and per group the doubly robust mean effect with its interval. A group whose
--- upper bound is below zero is one where the evidence, not a point estimate, says the treatment hurts.
+-- their predicted effect, and per group the doubly robust mean effect with its interval and its harm
+-- bound (the one-sided 95% upper bound). A group whose harm bound is below zero is one where the
+-- evidence, not a point estimate, says the treatment hurts.
 select
     selection_row_id as effect_group_id,
     campaign_id,
@@ -13,7 +14,8 @@ select
     mean_predicted_effect,
     dr_average_effect,
     dr_ci_low,
-    dr_ci_high
+    dr_ci_high,
+    dr_harm_bound
 
 from {{ ref('uplift_learner_selection') }}
 where section = 'effect_group'

@@ -11,6 +11,7 @@ select
     dr_average_effect,
     dr_ci_low,
     dr_ci_high,
+    dr_harm_bound,
     is_consistent,
     rows_treated,
     policy_net_value,
