@@ -334,7 +334,10 @@ def policy_values(
     for policy in policies:
         chosen = reach[reach["policy"] == policy]
         automated = chosen[chosen["channel"] != "human"]
-        if audience is not None and (automated.get("nudge_audience") == "model_audience").any():
+        model_audience = (
+            "nudge_audience" in automated and (automated["nudge_audience"] == "model_audience").any()
+        )
+        if audience is not None and model_audience:
             in_account = rows["account_id"].isin(automated["account_id"].astype(str))
             nudged = in_account & rows["treatment_row_number"].map(reached_out_of_fold).fillna(False).astype(
                 bool
