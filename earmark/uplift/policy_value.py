@@ -53,12 +53,8 @@ def dr_average_effect(phi: np.ndarray, level: float = CI_LEVEL) -> tuple[float, 
 def harm_bound(phi: np.ndarray, level: float = HARM_EVIDENCE_LEVEL) -> float:
     """One-sided upper bound of the average effect at `level` from pseudo-outcomes (NaN rows ignored):
     below zero, the data reject "no harm" at 1 - level."""
-    values = np.asarray(phi, dtype="float64")
-    values = values[~np.isnan(values)]
-    if len(values) < 2:
-        return np.nan
-    z = NormalDist().inv_cdf(level)
-    return float(values.mean() + z * values.std(ddof=1) / np.sqrt(len(values)))
+    # the one-sided bound at `level` is the upper end of the two-sided interval at 2 x level - 1
+    return dr_average_effect(phi, 2.0 * level - 1.0)[2]
 
 
 def policy_contributions(

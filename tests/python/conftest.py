@@ -15,6 +15,38 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
+# A build of the cleaning lineage, data_quality and the customer features, with their data tests: what
+# the reliability tests build their small raw directories with (no unit tests, no truth-file check, no
+# tests of the segmentation models, which are not built here).
+FEATURES_BUILD = (
+    "build",
+    "--select",
+    "+data_quality",
+    "+int_customer_features",
+    "--exclude",
+    "test_type:unit",
+    "assert_injected_defects_recovered",  # needs the truth files these worlds leave out
+    "--indirect-selection",
+    "cautious",
+)
+
+
+def customer_record(ref: str, **overrides: object) -> dict:
+    """One row of customers.parquet for the small raw directories: account A1, a June 2024 signup."""
+    from datetime import datetime
+
+    row = {
+        "customer_ref": ref,
+        "email": f"{ref.lower()}@example.com",
+        "account_ref": "A1",
+        "role": "user",
+        "signup_at": datetime(2024, 6, 1),
+        "country": "United Kingdom",
+        "is_premium": False,
+    }
+    return {**row, **overrides}
+
+
 def run_dbt(
     raw_dir: Path, db_path: Path, *args: str, check: bool = True, extra_vars: str = ""
 ) -> subprocess.CompletedProcess:

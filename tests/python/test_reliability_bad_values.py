@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import query, run_dbt
+from conftest import customer_record, query, run_dbt
 
 from earmark import contract
 from earmark.validate import validate_dir
@@ -36,18 +36,7 @@ WHEN = datetime(2025, 3, 3, 10, 0)
 def write_world(raw: Path, transactions: pa.Table | None = None, activity: pa.Table | None = None) -> Path:
     """A minimal raw directory: two customers, the given transactions and activity, empty optionals."""
     raw.mkdir(parents=True, exist_ok=True)
-    customers = [
-        {
-            "customer_ref": ref,
-            "email": f"{ref.lower()}@example.com",
-            "account_ref": "A1",
-            "role": "user",
-            "signup_at": datetime(2024, 6, 1),
-            "country": "United Kingdom",
-            "is_premium": False,
-        }
-        for ref in ("C1", "C2")
-    ]
+    customers = [customer_record(ref) for ref in ("C1", "C2")]
     pq.write_table(
         pa.Table.from_pylist(customers, schema=contract.arrow_schema(contract.CUSTOMERS)),
         raw / "customers.parquet",

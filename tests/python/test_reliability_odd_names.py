@@ -20,24 +20,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import query, run_dbt
+from conftest import FEATURES_BUILD, customer_record, query, run_dbt
 
 from earmark import contract
 from earmark.simulate import simulate_world
 from earmark.validate import validate_dir
 
-# The cleaning lineage, data_quality and the customer features, with their data tests.
-FEATURES = (
-    "build",
-    "--select",
-    "+data_quality",
-    "+int_customer_features",
-    "--exclude",
-    "test_type:unit",
-    "assert_injected_defects_recovered",  # needs the truth files these worlds leave out
-    "--indirect-selection",
-    "cautious",  # no tests of the segmentation models, which are not built here
-)
 WHEN = datetime(2025, 3, 3, 10, 0)
 QUOTED_ATTRIBUTE = "loyalty 'tier'"
 
@@ -47,18 +35,7 @@ def write_world(raw: Path, refs: list[str], attributes: dict[str, list] | None =
     optional entities as zero-row files."""
     raw.mkdir(parents=True, exist_ok=True)
     customers = pa.Table.from_pylist(
-        [
-            {
-                "customer_ref": ref,
-                "email": f"{ref.lower()}@example.com",
-                "account_ref": "A1",
-                "role": "user",
-                "signup_at": datetime(2024, 6, 1),
-                "country": "United Kingdom",
-                "is_premium": False,
-            }
-            for ref in refs
-        ],
+        [customer_record(ref) for ref in refs],
         schema=contract.arrow_schema(contract.CUSTOMERS),
     )
     for name, values in (attributes or {}).items():
@@ -102,7 +79,7 @@ def odd_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     decoy = write_world(work / "o'brien v", ["D1", "D2", "D3", "D4", "D5"])
     warehouse = work / "wh '[1]" / "ware[2].duckdb"
     warehouse.parent.mkdir()
-    run_dbt(raw, warehouse, *FEATURES)
+    run_dbt(raw, warehouse, *FEATURES_BUILD)
     return {"raw": raw, "decoy": decoy, "db": warehouse}
 
 
@@ -130,7 +107,7 @@ def test_a_backslash_in_the_raw_directory_is_refused_naming_it(tmp_path: Path) -
     violations = validate_dir(raw)
     assert [(v.file, v.column, v.rule) for v in violations] == [(".", "*", "unsupported_path")]
     assert "contains '\\'" in violations[0].detail and "path separator" in violations[0].detail
-    done = run_dbt(raw, tmp_path / "wh" / "earmark.duckdb", *FEATURES, check=False)
+    done = run_dbt(raw, tmp_path / "wh" / "earmark.duckdb", *FEATURES_BUILD, check=False)
     assert done.returncode != 0
     assert (
         f"{raw}: column '*': unsupported_path: the raw directory (var raw_dir) contains '\\' "
@@ -144,7 +121,7 @@ def test_a_quote_in_the_warehouse_file_name_is_refused_naming_it(
 ) -> None:
     raw = write_world(tmp_path / "raw", ["C1"])
     db = tmp_path / "wh" / f"{name}.duckdb"
-    done = run_dbt(raw, db, *FEATURES, check=False)
+    done = run_dbt(raw, db, *FEATURES_BUILD, check=False)
     assert done.returncode != 0
     assert f"warehouse {db} (EARMARK_DB): unsupported_path: its file name contains {character}" in done.stdout
     assert "Parser Error" not in done.stdout
@@ -160,7 +137,7 @@ def test_a_double_quote_in_an_attribute_name_is_refused_by_validate_and_dbt(tmp_
         ("customers.parquet", 'say "hi"', "unsupported_column_name")
     ]
     assert "must not contain '\"'" in violations[0].detail
-    done = run_dbt(raw, tmp_path / "wh" / "earmark.duckdb", *FEATURES, check=False)
+    done = run_dbt(raw, tmp_path / "wh" / "earmark.duckdb", *FEATURES_BUILD, check=False)
     assert done.returncode != 0
     assert (
         f"{raw}/customers.parquet: column 'say \"hi\"': unsupported_column_name: an extra column's name "

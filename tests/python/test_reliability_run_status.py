@@ -18,41 +18,18 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import query, run_dbt
+from conftest import FEATURES_BUILD, customer_record, query, run_dbt
 
 from earmark import contract
 from earmark.warehouse import last_build_problem
 
-# The cleaning lineage and the customer features (whose as-of date model the failing build breaks).
-FEATURES = (
-    "build",
-    "--select",
-    "+data_quality",
-    "+int_customer_features",
-    "--exclude",
-    "test_type:unit",
-    "assert_injected_defects_recovered",  # needs the truth files these worlds leave out
-    "--indirect-selection",
-    "cautious",
-)
 STATUS = "select input_name, status, failed_nodes, failure_detail from run_status order by started_at"
 
 
 def write_world(raw: Path, drop_unit_price: bool = False) -> Path:
     """Two customers with one sale each and zero-row optional files; optionally a contract violation."""
     raw.mkdir(parents=True)
-    customers = [
-        {
-            "customer_ref": ref,
-            "email": f"{ref.lower()}@example.com",
-            "account_ref": "A1",
-            "role": "user",
-            "signup_at": datetime(2024, 6, 1),
-            "country": "United Kingdom",
-            "is_premium": False,
-        }
-        for ref in ("C1", "C2")
-    ]
+    customers = [customer_record(ref) for ref in ("C1", "C2")]
     pq.write_table(
         pa.Table.from_pylist(customers, schema=contract.arrow_schema(contract.CUSTOMERS)),
         raw / "customers.parquet",
@@ -100,18 +77,18 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     def after(step: str) -> None:
         steps[step] = (query(db, STATUS), cli("summary", db), cli("check-warehouse", db))
 
-    run_dbt(shop_a, db, *FEATURES)
+    run_dbt(shop_a, db, *FEATURES_BUILD)
     after("succeeded")
-    failed = run_dbt(shop_a, db, *FEATURES, check=False, extra_vars="as_of_date: not-a-date")
+    failed = run_dbt(shop_a, db, *FEATURES_BUILD, check=False, extra_vars="as_of_date: not-a-date")
     assert failed.returncode != 0
     after("model_failed")
-    refused = run_dbt(shop_b, db, *FEATURES, check=False)
+    refused = run_dbt(shop_b, db, *FEATURES_BUILD, check=False)
     assert refused.returncode != 0 and "column 'unit_price': column_missing" in refused.stdout
     after("refused")
     # dbt test reads only: not a build
     run_dbt(shop_a, db, "test", "--select", "data_quality", "--exclude", "assert_injected_defects_recovered")
     after("tested")
-    run_dbt(shop_a, db, *FEATURES)
+    run_dbt(shop_a, db, *FEATURES_BUILD)
     after("succeeded_again")
     return steps
 

@@ -17,23 +17,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import query, run_dbt
+from conftest import FEATURES_BUILD, query, run_dbt
 
 from earmark import contract
 from earmark.validate import validate_dir
-
-# The cleaning lineage, data_quality and the customer features, with their data tests.
-FEATURES = (
-    "build",
-    "--select",
-    "+data_quality",
-    "+int_customer_features",
-    "--exclude",
-    "test_type:unit",
-    "assert_injected_defects_recovered",  # needs the truth files these worlds leave out
-    "--indirect-selection",
-    "cautious",  # no tests of the segmentation models, which are not built here
-)
 
 
 def customer(ref: str, signup: object) -> dict:
@@ -126,7 +113,7 @@ def zoned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         ):
             os.environ["TZ"] = machine_tz
             builds[name] = work / name / "earmark.duckdb"
-            run_dbt(raw, builds[name], *FEATURES, extra_vars=extra)
+            run_dbt(raw, builds[name], *FEATURES_BUILD, extra_vars=extra)
     finally:
         if saved is None:
             os.environ.pop("TZ", None)
@@ -242,7 +229,7 @@ def windowed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     )
     raw = write_world(work / "raw", customers, transactions, activity)
     default = work / "default" / "earmark.duckdb"
-    run_dbt(raw, default, *FEATURES)
+    run_dbt(raw, default, *FEATURES_BUILD)
     wide = work / "wide" / "earmark.duckdb"
     run_dbt(
         raw,
