@@ -92,17 +92,20 @@ def _uplift_and_policy_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]
     for action, n in con.sql("select action, count(*) from account_actions group by 1 order by 1").fetchall():
         figures[f"accounts: {action}"] = f"{n:,}"
     true_net_of: dict[str, float] = {}
-    for policy, accounts, dr, low, high, true_net, dogs, dog_admins, nudged_dog_accounts in con.sql(
-        "select policy, accounts, dr_net_value, dr_net_ci_low, dr_net_ci_high, true_net_value, "
-        "true_sleeping_dogs, true_sleeping_dog_admins, nudged_accounts_with_sleeping_dog_admin "
+    rows = con.sql(
+        "select policy, accounts, accounts - human_accounts, dr_net_value, dr_net_ci_low, dr_net_ci_high, "
+        "true_net_value, true_sleeping_dogs, true_sleeping_dog_admins, "
+        "nudged_accounts_with_sleeping_dog_admin, nudged_accounts_reaching_sleeping_dog_admin "
         "from policy_comparison order by policy"
-    ).fetchall():
+    ).fetchall()
+    for policy, accounts, nudged, dr, low, high, true_net, dogs, dog_admins, dog_accounts, reached in rows:
         estimate = "DR net not estimable" if dr is None else f"DR net {dr:,.0f} [{low:,.0f}, {high:,.0f}]"
         truth = (
             ""
             if true_net is None
             else f", true net {true_net:,.0f}, true sleeping dogs reached {dogs:,} ({dog_admins:,} admins), "
-            f"nudged accounts with a sleeping-dog admin {nudged_dog_accounts:,}"
+            f"nudged accounts with a sleeping-dog admin {dog_accounts:,}, "
+            f"reaching one {reached:,} ({reached / max(nudged, 1):.1%} of {nudged:,} nudged)"
         )
         figures[f"policy {policy}"] = f"{accounts:,} accounts, {estimate}{truth}"
         if true_net is not None:

@@ -123,6 +123,7 @@ SELECTION_COLUMNS = {
     "dr_ci_low": "float64",
     "dr_ci_high": "float64",
     "dr_harm_bound": "float64",
+    "dr_benefit_bound": "float64",
     "is_consistent": "boolean",
     "rows_treated": "Int64",
     "policy_net_value": "float64",
@@ -221,7 +222,8 @@ def campaign_selection(scores: pd.DataFrame, account_of: pd.Series, params: dict
             groups, edges = effect_groups(effects[name][arm], phi[arm])
             bounds = np.concatenate([[-np.inf], edges, [np.inf]])
             groups = groups.rename(columns={"dr_effect": "dr_average_effect", "ci_low": "dr_ci_low"})
-            groups = groups.rename(columns={"ci_high": "dr_ci_high", "harm_bound": "dr_harm_bound"})
+            bound_names = {"harm_bound": "dr_harm_bound", "benefit_bound": "dr_benefit_bound"}
+            groups = groups.rename(columns={"ci_high": "dr_ci_high", **bound_names})
             groups["group_lower"] = bounds[groups["effect_group"].to_numpy() - 1]
             groups["group_upper"] = bounds[groups["effect_group"].to_numpy()]
             group_tables.append(groups.assign(section="effect_group", learner=name, arm=arm))

@@ -28,7 +28,7 @@ import pandas as pd
 from earmark.uplift.evaluation import CI_LEVEL, percentile_interval
 from earmark.uplift.metalearners import BASELINE_LEARNER
 
-# One-sided level of the evidence that an effect is negative (harm_bound).
+# One-sided level of the evidence that an effect is negative (harm_bound) or positive (benefit_bound).
 HARM_EVIDENCE_LEVEL = 0.95
 # Effect groups hold at least this many rows with a known outcome, at most MAX_EFFECT_GROUPS of them.
 MIN_GROUP_ROWS = 500
@@ -55,6 +55,12 @@ def harm_bound(phi: np.ndarray, level: float = HARM_EVIDENCE_LEVEL) -> float:
     below zero, the data reject "no harm" at 1 - level."""
     # the one-sided bound at `level` is the upper end of the two-sided interval at 2 x level - 1
     return dr_average_effect(phi, 2.0 * level - 1.0)[2]
+
+
+def benefit_bound(phi: np.ndarray, level: float = HARM_EVIDENCE_LEVEL) -> float:
+    """One-sided lower bound of the average effect at `level` from pseudo-outcomes (NaN rows ignored):
+    above zero, the data reject "no benefit" at 1 - level."""
+    return dr_average_effect(phi, 2.0 * level - 1.0)[1]
 
 
 def policy_contributions(
@@ -135,8 +141,8 @@ def compare_learners(
     level: float = CI_LEVEL,
 ) -> pd.DataFrame:
     """One row per learner and treatment arm (see the module doc): learner, arm, mean_predicted_effect,
-    dr_average_effect, dr_ci_low, dr_ci_high, dr_harm_bound (one-sided, `harm_bound`), is_consistent (mean
-    prediction inside the interval);
+    dr_average_effect, dr_ci_low, dr_ci_high, dr_harm_bound and dr_benefit_bound (one-sided: `harm_bound`,
+    `benefit_bound`), is_consistent (mean prediction inside the interval);
     per learner (repeated on its arm rows): rows_treated, policy_net_value, policy_ci_low,
     policy_ci_high, gain_over_baseline, gain_ci_low, gain_ci_high (paired: the same cluster draws for
     every learner), is_chosen."""
@@ -168,6 +174,7 @@ def compare_learners(
                     "dr_ci_low": low,
                     "dr_ci_high": high,
                     "dr_harm_bound": harm_bound(phi[arm]),
+                    "dr_benefit_bound": benefit_bound(phi[arm]),
                     "is_consistent": bool(low <= mean_predicted <= high),
                     "rows_treated": treated[i],
                     "policy_net_value": float(totals[i]),
@@ -207,9 +214,9 @@ def effect_groups(
     predicted: np.ndarray, phi: np.ndarray, level: float = CI_LEVEL, n_groups: int | None = None
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """(groups, edges): per quantile group of `predicted` (group 1 = lowest predicted effect) rows,
-    mean_predicted_effect, dr_effect, ci_low, ci_high, harm_bound; and the inner edges, so rows outside the
-    frame
-    (today's customers) fall in a group by `np.searchsorted(edges, predicted, side='right') + 1`."""
+    mean_predicted_effect, dr_effect, ci_low, ci_high, harm_bound, benefit_bound; and the inner edges, so
+    rows outside the frame (today's customers) fall in a group by
+    `np.searchsorted(edges, predicted, side='right') + 1`."""
     predicted = np.asarray(predicted, dtype="float64")
     phi = np.asarray(phi, dtype="float64")
     n_groups = n_groups or n_effect_groups(int((~np.isnan(phi)).sum()))
@@ -228,6 +235,7 @@ def effect_groups(
                 "ci_low": low,
                 "ci_high": high,
                 "harm_bound": harm_bound(phi[members]),
+                "benefit_bound": benefit_bound(phi[members]),
             }
         )
     return pd.DataFrame(rows), edges

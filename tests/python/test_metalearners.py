@@ -159,6 +159,11 @@ def test_learner_comparison_and_effect_groups(fitted):
     # the harm bound is the one-sided 95% upper bound: inside the two-sided 95% interval, above its mean
     assert (groups["dr_effect"] < groups["harm_bound"]).all()
     assert (groups["harm_bound"] < groups["ci_high"]).all()
+    # the benefit bound mirrors it: the one-sided 95% lower bound
+    assert (groups["ci_low"] < groups["benefit_bound"]).all()
+    assert (groups["benefit_bound"] < groups["dr_effect"]).all()
+    below, above = groups["dr_effect"] - groups["benefit_bound"], groups["harm_bound"] - groups["dr_effect"]
+    assert np.allclose(below, above)
     assert groups.iloc[0]["mean_predicted_effect"] < groups.iloc[-1]["mean_predicted_effect"]
 
 

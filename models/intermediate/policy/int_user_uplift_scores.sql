@@ -4,8 +4,10 @@
 -- their effect group (the one-sided 95% upper bound of its DR effect) is below zero; external scores
 -- carry no interval, so there it is a predicted uplift below var sleeping_dog_threshold. The nudge
 -- audience (the users a nudge of the account reaches, macro nudge_audience) is every scored user but the
--- predicted sleeping dogs and the admins whose predicted uplift is below zero: an admin decides for the
--- whole account, so the nudge stays away from one the model expects it to hurt even without evidence.
+-- predicted sleeping dogs and the admins the nudge is not expected to help: an admin decides for the whole
+-- account, so with the model a nudge reaches an admin only where the benefit bound of their effect group
+-- (the one-sided 95% DR lower bound) is above zero; external scores carry no interval, so there an admin
+-- needs a predicted uplift of at least zero.
 with
 
 {% if var('uplift_score_source') == 'external' %}
@@ -37,6 +39,7 @@ with
             current_owners.customer_id,
             max(external_scores.predicted_uplift) as predicted_uplift,
             max(external_scores.predicted_uplift) < {{ var('sleeping_dog_threshold') }} as is_predicted_sleeping_dog,
+            max(external_scores.predicted_uplift) >= 0 as is_nudge_expected_to_help,
             cast(null as double) as predicted_call_uplift,
             cast(null as boolean) as is_predicted_call_sleeping_dog,
             'external' as score_source
@@ -58,6 +61,7 @@ with
             customer_id,
             predicted_uplift,
             coalesce(uplift_upper_bound < 0, false) as is_predicted_sleeping_dog,
+            coalesce(uplift_lower_bound > 0, false) as is_nudge_expected_to_help,
             predicted_call_uplift,
             call_upper_bound < 0 as is_predicted_call_sleeping_dog,
             'model' as score_source
@@ -83,7 +87,10 @@ final as (
         coalesce(customers.is_admin, false) as is_admin,
         scores.predicted_uplift,
         scores.is_predicted_sleeping_dog,
-        {{ nudge_audience('scores.is_predicted_sleeping_dog', 'customers.is_admin', 'scores.predicted_uplift') }}
+        scores.is_nudge_expected_to_help,
+        {{ nudge_audience(
+            'scores.is_predicted_sleeping_dog', 'customers.is_admin', 'scores.is_nudge_expected_to_help'
+        ) }}
             as is_in_nudge_audience,
         scores.predicted_call_uplift,
         scores.is_predicted_call_sleeping_dog,

@@ -1,7 +1,7 @@
 -- Per current customer and treatment arm: the uplift of the learner chosen for the arm, scored on the
 -- covariates as of the as-of date (uplift_user_scores, score_basis 'current'), and the effect group that
--- score falls in, with the group's harm bound, the one-sided 95% DR upper bound (groups and bounds from the
--- out-of-fold evidence: uplift_effect_groups).
+-- score falls in, with the group's harm and benefit bounds, the one-sided 95% DR upper and lower bounds
+-- (groups and bounds from the out-of-fold evidence: uplift_effect_groups).
 with
 
 scores as (
@@ -52,7 +52,8 @@ select
     with_uplift.customer_id || ':' || with_uplift.scored_arm as customer_arm_id,
     with_uplift.*,
     groups.effect_group,
-    groups.dr_harm_bound as uplift_upper_bound
+    groups.dr_harm_bound as uplift_upper_bound,
+    groups.dr_benefit_bound as uplift_lower_bound
 
 from with_uplift
 left join groups

@@ -2,11 +2,12 @@
 -- every customer, whether or not a campaign reached them): the predicted uplift of the best automated arm
 -- of the policy campaign (negative when every arm would hurt) and, where a past campaign tried human
 -- outreach (var human_outreach_arm), the predicted uplift of a call; each from the learner chosen for its
--- arm, with the harm bound (one-sided 95% DR upper bound) of the effect group it falls in (below zero:
--- evidence of harm). That evidence comes from the people a campaign reached: a customer the arm's campaign never
--- reached is scored, but gets no bound, so it is never flagged as a sleeping dog on an extrapolation.
+-- arm, with the harm and benefit bounds (one-sided 95% DR upper and lower bounds) of the effect group it
+-- falls in (below zero, evidence of harm; above zero, evidence of help). That evidence comes from the
+-- people a campaign reached: a customer the arm's campaign never reached is scored, but gets no harm bound, so it is never flagged as a sleeping dog on an extrapolation
+-- (its benefit bound stays: asking for evidence of help is the cautious side).
 -- An arm whose uplift does not validate (int_uplift_arm_verdict)
--- is not differentiated on: every customer gets its DR average effect, and its harm bound.
+-- is not differentiated on: every customer gets its DR average effect, and its bounds.
 with
 
 scores as (
@@ -38,12 +39,12 @@ policy_scores as (
     select
         scores.customer_id,
         scores.scored_arm = '{{ var("human_outreach_arm") }}' as is_human_arm,
-        case when verdicts.is_validated then scores.uplift else verdicts.dr_average_effect end as uplift,
+        {{ validated_or_average('verdicts', 'scores.uplift', 'dr_average_effect') }} as uplift,
         case
-            when reached.customer_id is null then null
-            when verdicts.is_validated then scores.uplift_upper_bound
-            else verdicts.dr_harm_bound
-        end as uplift_upper_bound
+            when reached.customer_id is not null
+                then {{ validated_or_average('verdicts', 'scores.uplift_upper_bound', 'dr_harm_bound') }}
+        end as uplift_upper_bound,
+        {{ validated_or_average('verdicts', 'scores.uplift_lower_bound', 'dr_benefit_bound') }} as uplift_lower_bound
 
     from scores
     inner join verdicts on scores.scored_arm = verdicts.arm
@@ -58,7 +59,9 @@ best_per_channel as (
         is_human_arm,
         max(uplift) as best_uplift,
         -- every arm is evidently harmful only when even the most favourable arm's bound is below zero
-        max(uplift_upper_bound) as best_upper_bound
+        max(uplift_upper_bound) as best_upper_bound,
+        -- some arm evidently helps
+        max(uplift_lower_bound) as best_lower_bound
 
     from policy_scores
     group by customer_id, is_human_arm
@@ -69,6 +72,7 @@ select
     customer_id,
     max(best_uplift) filter (where not is_human_arm) as predicted_uplift,
     max(best_upper_bound) filter (where not is_human_arm) as uplift_upper_bound,
+    max(best_lower_bound) filter (where not is_human_arm) as uplift_lower_bound,
     max(best_uplift) filter (where is_human_arm) as predicted_call_uplift,
     max(best_upper_bound) filter (where is_human_arm) as call_upper_bound
 

@@ -24,7 +24,8 @@ average_effect as (
         dr_average_effect,
         dr_ci_low,
         dr_ci_high,
-        dr_harm_bound
+        dr_harm_bound,
+        dr_benefit_bound
 
     from {{ ref('uplift_learner_comparison') }}
     where is_chosen
@@ -58,6 +59,7 @@ final as (
         dr_ci_low,
         dr_ci_high,
         dr_harm_bound,
+        dr_benefit_bound,
         is_validated,
         case
             when is_validated then 'differentiate'

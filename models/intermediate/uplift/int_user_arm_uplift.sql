@@ -1,6 +1,7 @@
 -- Per campaign assignment and arm: the uplift of the learner the build chose (uplift_learner_comparison),
--- the effect group the prediction falls in with that group's harm bound (one-sided 95% DR upper bound),
--- and the best arm net of its cost. Costs apply here, downstream of the fit, so changing one never refits.
+-- the effect group the prediction falls in with that group's harm and benefit bounds (one-sided 95%
+-- DR upper and lower bounds), and the best arm net of its cost. Costs apply here, downstream of the fit,
+-- so changing one never refits.
 with
 
 scores as (
@@ -64,7 +65,8 @@ grouped as (
     select
         with_uplift.*,
         groups.effect_group,
-        groups.dr_harm_bound as uplift_upper_bound
+        groups.dr_harm_bound as uplift_upper_bound,
+        groups.dr_benefit_bound as uplift_lower_bound
 
     from with_uplift
     left join groups

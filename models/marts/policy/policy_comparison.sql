@@ -64,6 +64,9 @@ touched as (
         ) as called_accounts_with_sleeping_dog_admin,
         count(distinct sleeping_dog_admin_accounts.account_id) filter (where members.channel = 'automated')
             as nudged_accounts_with_sleeping_dog_admin,
+        count(distinct members.account_id) filter (
+            where members.channel = 'automated' and users.is_admin and users.true_archetype = 'sleeping_dog'
+        ) as nudged_accounts_reaching_sleeping_dog_admin,
         count(*) filter (where users.true_archetype = 'sure_thing') as true_sure_things,
         count(users.true_archetype) as users_with_truth
 
@@ -107,6 +110,8 @@ final as (
             as called_accounts_with_sleeping_dog_admin,
         case when touched.users_with_truth > 0 then touched.nudged_accounts_with_sleeping_dog_admin end
             as nudged_accounts_with_sleeping_dog_admin,
+        case when touched.users_with_truth > 0 then touched.nudged_accounts_reaching_sleeping_dog_admin end
+            as nudged_accounts_reaching_sleeping_dog_admin,
         case when touched.users_with_truth > 0 then touched.true_sure_things end as true_sure_things
 
     from touched

@@ -12,6 +12,7 @@ select
     dr_ci_low,
     dr_ci_high,
     dr_harm_bound,
+    dr_benefit_bound,
     is_consistent,
     rows_treated,
     policy_net_value,
