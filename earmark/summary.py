@@ -178,7 +178,8 @@ def data_quality_lines(con: duckdb.DuckDBPyConnection, present: set[str], style:
     for line, (raw, outcomes) in zip(table, inputs.values(), strict=True):
         gap = raw - sum(outcomes.values())
         if gap:
-            line += "  " + style.bad(f"DOES NOT ADD UP: {gap:,} raw rows unaccounted for")
+            off = f"{gap:,} raw rows unaccounted for" if gap > 0 else f"{-gap:,} rows more than raw"
+            line += "  " + style.bad(f"DOES NOT ADD UP: {off}")
         elif raw == 0:
             line += "  (empty input)"
         lines.append(line)

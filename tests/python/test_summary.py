@@ -166,6 +166,11 @@ def test_an_input_whose_rows_do_not_add_up_is_called_out(
     ]
     assert quality[2].endswith("DOES NOT ADD UP: 40 raw rows unaccounted for")
     assert "DOES NOT ADD UP" not in quality[0] + quality[1]
+    extra = [*DATA_QUALITY, ("customers", "excluded", "implausible_name", 7, 120)]
+    quality = section(
+        summary(make_warehouse(tmp_path / "x.duckdb", data_quality=extra), capsys), "Data quality"
+    )
+    assert quality[1].endswith("DOES NOT ADD UP: 7 rows more than raw")
 
 
 def test_a_data_set_without_a_campaign_has_no_estimable_value(
