@@ -51,7 +51,6 @@ $(BUILD_STAMP): $(INSTALLED) $(DEMO_DIR)/manifest.json $(wildcard $(RAW_DIR)/*.p
 
 build: $(BUILD_STAMP) $(REPORT_STAMP)
 	@$(BIN)/earmark summary --db $(EARMARK_DB)
-	@echo "Report site: reports/build (make serve-report, then http://127.0.0.1:$(REPORT_PORT)/)"
 
 summary: | $(INSTALLED)
 	@$(BIN)/earmark summary --db $(EARMARK_DB)

@@ -127,32 +127,16 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-MAIN_MARTS = ("customers", "customer_id_map", "segment_summary", "data_quality", "identity_resolution")
-
-
 def _cmd_summary(args: argparse.Namespace) -> int:
+    from earmark.summary import summary_lines, use_colour
     from earmark.warehouse import connect_read_only, last_build_problem
 
     db = Path(args.db)
     with connect_read_only(db) as con:
-        present = {row[0] for row in con.sql("select table_name from information_schema.tables").fetchall()}
-        print(f"Earmark warehouse: {db.resolve()}")
-        problem = last_build_problem(con)
-        if problem:
-            print(f"  WARNING: {problem}")
-        for mart in MAIN_MARTS:
-            if mart in present:
-                count = con.sql(f"select count(*) from main.{mart}").fetchall()[0][0]
-                print(f"  {mart:<22} {count:>12,} rows")
-            else:
-                print(f"  {mart:<22} {'missing':>12}")
-        if "data_quality" in present:
-            kept = con.sql(
-                "select input_file, input_rows, rows_assigned from main.data_quality "
-                "where row_outcome = 'kept' order by input_file"
-            ).fetchall()
-            for input_file, input_rows, rows_kept in kept:
-                print(f"  {input_file}: {rows_kept:,} of {input_rows:,} raw rows kept")
+        lines = summary_lines(
+            con, db, problem=last_build_problem(con), site=Path(args.site), colour=use_colour(sys.stdout)
+        )
+    print("\n".join(lines))
     return 0
 
 
@@ -298,12 +282,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser(
         "summary",
-        help="print the main marts of a built warehouse and their row counts",
-        description="Open the DuckDB file read-only and print the main marts, their row counts and how "
-        "many raw rows of each input were kept, after a warning when the last build recorded in "
-        "run_status failed or never finished (the marts may then be from an earlier input).",
+        help="print what a built warehouse decided, its verdicts, the data reconciliation and where to look",
+        description="Open the DuckDB file read-only and print the accounts per action with Earmark's "
+        "estimated net value, the segmentation and uplift verdicts, each input's raw rows as kept plus "
+        "excluded, and where the warehouse and report site are; first a warning when the last build "
+        "recorded in run_status failed or never finished (the marts may then be from an earlier input). "
+        "Missing marts are named, not fatal. Colour only on a terminal and when NO_COLOR is unset.",
     )
     summary.add_argument("--db", default="earmark.duckdb", help="DuckDB file (default earmark.duckdb)")
+    summary.add_argument(
+        "--site", default="reports/build", help="built report site directory (default reports/build)"
+    )
     summary.set_defaults(func=_cmd_summary)
 
     check = commands.add_parser(
