@@ -13,7 +13,13 @@ export EARMARK_DB
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-INSTALLED := $(VENV)/.installed
+# Python packages come in three locked groups (pyproject.toml, requirements/<group>.lock; README
+# "Dependencies"): runtime for build, dev for the tests and linters, spark for test-spark. One venv; each
+# stamp installs its group's lock, so a target installs only what it runs.
+LOCK_DIR := requirements
+INSTALLED := $(VENV)/.installed-runtime
+DEV_INSTALLED := $(VENV)/.installed-dev
+SPARK_INSTALLED := $(VENV)/.installed-spark
 DBT_INPUTS := dbt_project.yml profiles.yml $(shell find models python_models seeds macros tests/dbt earmark \
 	-type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.py' -o -name '*.md' \) 2>/dev/null)
 BUILD_STAMP := target/.build-$(subst /,_,$(RAW_DIR))-$(subst /,_,$(EARMARK_DB))
@@ -32,10 +38,20 @@ EARMARK_SCREENSHOTS ?= target/report_screenshots
 .PHONY: results build test test-python test-dbt test-spark test-report test-datasets lint lint-sql lint-python lint-dbt \
 	summary simulate clean lock report serve-report report-screenshot
 
-$(INSTALLED): requirements.lock pyproject.toml
+$(INSTALLED): $(LOCK_DIR)/runtime.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -r $(LOCK_DIR)/runtime.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+# dev.lock and spark.lock each hold the runtime closure too, at the same versions: on top of it they
+# only add their group.
+$(DEV_INSTALLED): $(LOCK_DIR)/dev.lock $(INSTALLED)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r $(LOCK_DIR)/dev.lock
+	@touch $@
+
+$(SPARK_INSTALLED): $(LOCK_DIR)/spark.lock $(INSTALLED)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r $(LOCK_DIR)/spark.lock
 	@touch $@
 
 $(DEMO_DIR)/manifest.json: | $(INSTALLED)
@@ -81,7 +97,7 @@ serve-report: | $(INSTALLED)
 	$(BIN)/earmark serve-report --dir reports/build --port $(REPORT_PORT)
 
 # The README's screenshot of the decision summary, from the demo world's site.
-report-screenshot: $(REPORT_STAMP)
+report-screenshot: $(REPORT_STAMP) $(DEV_INSTALLED)
 	$(BIN)/earmark screenshot-report --dir reports/build --route / --out docs/img/decision_summary.png
 
 # Everything: unit and pipeline tests (pytest, including the public data sets when EARMARK_DATASETS
@@ -89,23 +105,23 @@ report-screenshot: $(REPORT_STAMP)
 # the report site built from that warehouse and checked in a browser, and the linters.
 test: test-python test-dbt test-spark test-report lint
 
-test-python: $(INSTALLED) $(DEMO_DIR)/manifest.json
+test-python: $(DEV_INSTALLED) $(DEMO_DIR)/manifest.json
 	$(BIN)/python -m pytest
 
-test-dbt: $(INSTALLED) $(DEMO_DIR)/manifest.json
+test-dbt: $(DEV_INSTALLED) $(DEMO_DIR)/manifest.json
 	$(BIN)/earmark validate $(DEMO_DIR)
 	EARMARK_DB=$(TEST_DB) $(BIN)/dbt build --vars '{raw_dir: "$(DEMO_DIR)"}'
 
 # The SQL layers built on a local Apache Spark (dbt-spark, session method; needs Java 17, skips visibly
 # without it) and compared table by table with DuckDB's, the policy reading the scores of the warehouse
 # test-dbt wrote as external scores (tests/spark, about 3-4 minutes).
-test-spark: test-dbt
+test-spark: test-dbt $(SPARK_INSTALLED)
 	EARMARK_SOURCE_DB=$(TEST_DB) $(BIN)/python -m pytest tests/spark -p no:cacheprovider
 
 # The report site built from the warehouse test-dbt wrote, opened page by page in Chromium; with
 # EARMARK_DATASETS set, also the site on samples of Online Retail and Hillstrom, each built once under
 # target/site_inputs/ (tests/report/test_site_inputs.py, about 10 minutes more).
-test-report: test-dbt $(NODE_STAMP)
+test-report: test-dbt $(DEV_INSTALLED) $(NODE_STAMP)
 	$(call build_report,$(TEST_DB))
 	rm -rf $(EARMARK_SCREENSHOTS)
 	EARMARK_REPORT_BUILD=reports/build EARMARK_DB=$(TEST_DB) EARMARK_SCREENSHOTS=$(EARMARK_SCREENSHOTS) \
@@ -113,18 +129,18 @@ test-report: test-dbt $(NODE_STAMP)
 
 lint: lint-python lint-sql lint-dbt
 
-lint-python: $(INSTALLED)
+lint-python: $(DEV_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 # The report's source queries are plain DuckDB SQL, linted from their own folder, whose .sqlfluff turns
 # templating off (sqlfluff reads the templater only from the working directory's config).
-lint-sql: $(INSTALLED) $(DEMO_DIR)/manifest.json
+lint-sql: $(DEV_INSTALLED) $(DEMO_DIR)/manifest.json
 	$(BIN)/sqlfluff lint models tests/dbt
 	cd reports/sources && $(abspath $(BIN))/sqlfluff lint .
 
 # Conventions of the dbt project (documented models, tested keys, layer naming, contracts on marts).
-lint-dbt: $(INSTALLED) $(DEMO_DIR)/manifest.json
+lint-dbt: $(DEV_INSTALLED) $(DEMO_DIR)/manifest.json
 	$(BIN)/dbt parse --quiet
 	PYTHONPATH=tests/conventions $(BIN)/dbt-score lint --manifest target/manifest.json --show failing-items
 
@@ -141,15 +157,18 @@ bench: $(INSTALLED)
 		--update-doc docs/benchmarks.md
 
 # Earmark's uplift learners against EconML, causalml and scikit-uplift (earmark/uplift/bench_libraries.py),
-# in a separate venv so the libraries never become project dependencies: the project lock, then
+# in a separate venv so the libraries never become project dependencies: the runtime lock, then
 # requirements-bench.txt, then causalml without its dependencies (requirements-bench.txt says why).
-# About 2.6 GB and 2-4 minutes to install; the run at 20,000 and 84,534 rows takes about 4 minutes.
+# About 1.9 GB (an estimate: 2.6 GB measured on the former all-groups lock, less the dev and spark
+# packages) and 2-4 minutes to install; the run at 20,000 and 84,534 rows takes about 4 minutes.
 BENCH_VENV ?= .venv-bench
 BENCH_UPLIFT_ROWS ?= 20000 84534
 BENCH_INSTALLED := $(BENCH_VENV)/.installed
-$(BENCH_INSTALLED): requirements.lock requirements-bench.txt requirements-bench-nodeps.txt pyproject.toml
+$(BENCH_INSTALLED): $(LOCK_DIR)/runtime.lock requirements-bench.txt requirements-bench-nodeps.txt \
+		pyproject.toml
 	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock -r requirements-bench.txt
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r $(LOCK_DIR)/runtime.lock \
+		-r requirements-bench.txt
 	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -r requirements-bench-nodeps.txt
 	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
@@ -158,10 +177,31 @@ $(BENCH_INSTALLED): requirements.lock requirements-bench.txt requirements-bench-
 bench-uplift: $(BENCH_INSTALLED)
 	$(BENCH_VENV)/bin/earmark bench-uplift --rows $(BENCH_UPLIFT_ROWS) --update-doc docs/benchmarks.md
 
+# make lock: resolve pyproject.toml's pins afresh with pip's resolver (a dry run: nothing is installed, the
+# package registry is read) for this Python (3.11, Linux). All groups are resolved together first, so the
+# three locks agree on every package they share; each lock is then its group's closure within that
+# resolution, runtime's included in dev's and spark's. Direct pins stay as pinned; every other package
+# moves to the newest release that fits, so review the diff. LOCK_CONSTRAINTS=FILE also holds each
+# package FILE names at its version (the locks were first cut so from the former single lock: no version
+# moved). About 3 minutes.
+LOCK_CONSTRAINTS ?=
+LOCK_RESOLVE = $(PYTHON) -m pip install --quiet --disable-pip-version-check --dry-run --ignore-installed \
+	--report -
+LOCK_FORMAT = $(PYTHON) -c 'import json, sys; \
+	pins = {p["metadata"]["name"]: p["metadata"]["version"] for p in json.load(sys.stdin)["install"]}; \
+	pins.pop("earmark"); print(*(f"{name}=={pins[name]}" for name in sorted(pins, key=str.lower)), sep="\n")'
 lock:
-	$(BIN)/pip freeze --exclude-editable | grep -v '^earmark' \
-		| sed '1i # Fully pinned environment, resolved from requirements-dev.txt with pip freeze (Python 3.11).\n# Regenerate: make lock' \
-		> requirements.lock
+	@mkdir -p target/lock
+	set -eo pipefail; \
+	$(LOCK_RESOLVE) $(if $(LOCK_CONSTRAINTS),-c $(LOCK_CONSTRAINTS)) '.[dev,spark]' \
+		| $(LOCK_FORMAT) > target/lock/all.txt; \
+	for group in runtime dev spark; do \
+		if [ $$group = runtime ]; then spec=.; else spec=".[$$group]"; fi; \
+		{ echo "# The $$group group's full closure (dev and spark include runtime's), for Python 3.11 on Linux."; \
+		  echo "# Generated by make lock: change the pins in pyproject.toml, not here."; \
+		  $(LOCK_RESOLVE) -c target/lock/all.txt "$$spec" | $(LOCK_FORMAT); } > target/lock/$$group.lock; \
+	done
+	cp target/lock/runtime.lock target/lock/dev.lock target/lock/spark.lock $(LOCK_DIR)/
 
 clean:
 	rm -rf target logs $(EARMARK_DB) data/demo reports/build

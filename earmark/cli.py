@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from earmark import __version__
+
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from earmark.simulate import simulate_world
@@ -197,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="earmark",
         description="Earmark: decide which customers deserve scarce human effort, with evidence.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     simulate = commands.add_parser(
