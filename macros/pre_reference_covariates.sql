@@ -63,19 +63,7 @@ pre_activity_before as (
     select
         {{ reference_rows }}.{{ row_key }},
         max(pre_kept_activity.activity_date) as pre_last_active_date,
-        count(*) filter (
-            where pre_kept_activity.activity_date >= cast({{ reference_rows }}.{{ reference_at }} as date) - 30
-        ) as pre_active_days_30,
-        sum(pre_kept_activity.actions) filter (
-            where pre_kept_activity.activity_date >= cast({{ reference_rows }}.{{ reference_at }} as date) - 7
-        ) as pre_actions_7_days,
-        sum(pre_kept_activity.actions) filter (
-            where pre_kept_activity.activity_date >= cast({{ reference_rows }}.{{ reference_at }} as date) - 37
-            and pre_kept_activity.activity_date < cast({{ reference_rows }}.{{ reference_at }} as date) - 7
-        ) as pre_actions_prior_30_days,
-        sum(pre_kept_activity.actions) as pre_actions,
-        -- fixed-point sum: the same whatever order rows are added in
-        cast(sum(cast(pre_kept_activity.active_minutes as decimal(18, 4))) as double) as pre_active_minutes
+        {{ pre_activity_aggregates(reference_rows ~ '.' ~ reference_at) }}
 
     from {{ reference_rows }}
     inner join pre_kept_activity
@@ -98,17 +86,17 @@ pre_reference_own as (
         coalesce(pre_sales_before.pre_frequency, 0) as pre_frequency,
         coalesce(pre_sales_before.pre_monetary, 0) as pre_monetary,
         coalesce(pre_sales_before.pre_spend_30_days, 0) as pre_spend_30_days,
-        coalesce(pre_activity_before.pre_active_days_30, 0) as pre_active_days_30,
-        coalesce(pre_activity_before.pre_actions, 0) as pre_actions,
+        coalesce(pre_activity_before.active_days_30, 0) as pre_active_days_30,
+        coalesce(pre_activity_before.actions, 0) as pre_actions,
         case
-            when pre_activity_before.pre_active_minutes > 0
-                then pre_activity_before.pre_actions / pre_activity_before.pre_active_minutes
+            when pre_activity_before.active_minutes > 0
+                then pre_activity_before.actions / pre_activity_before.active_minutes
         end as pre_intensity,
         case
             when pre_activity_before.{{ row_key }} is not null
                 then {{ momentum_ratio(
-                    'coalesce(pre_activity_before.pre_actions_7_days, 0)',
-                    'coalesce(pre_activity_before.pre_actions_prior_30_days, 0)'
+                    'coalesce(pre_activity_before.actions_7_days, 0)',
+                    'coalesce(pre_activity_before.actions_prior_30_days, 0)'
                 ) }}
         end as pre_activity_momentum,
         date_diff(
@@ -158,18 +146,7 @@ pre_member_activity as (
         pre_account_members.customer_id,
         pre_account_members.is_admin,
         count(pre_kept_activity.activity_date) as active_days,
-        count(pre_kept_activity.activity_date) filter (
-            where pre_kept_activity.activity_date >= cast(pre_account_members.pre_reference_at as date) - 30
-        ) as active_days_30,
-        sum(pre_kept_activity.actions) filter (
-            where pre_kept_activity.activity_date >= cast(pre_account_members.pre_reference_at as date) - 7
-        ) as actions_7_days,
-        sum(pre_kept_activity.actions) filter (
-            where pre_kept_activity.activity_date >= cast(pre_account_members.pre_reference_at as date) - 37
-            and pre_kept_activity.activity_date < cast(pre_account_members.pre_reference_at as date) - 7
-        ) as actions_prior_30_days,
-        sum(pre_kept_activity.actions) as actions,
-        cast(sum(cast(pre_kept_activity.active_minutes as decimal(18, 4))) as double) as active_minutes
+        {{ pre_activity_aggregates('pre_account_members.pre_reference_at') }}
 
     from pre_account_members
     left join pre_kept_activity
@@ -220,4 +197,27 @@ pre_reference_covariates as (
             and pre_reference_own.pre_reference_at = pre_account_context.pre_reference_at
 
 )
+{%- endmacro %}
+
+
+{#-
+    A customer's kept activity strictly before a reference time (`reference_at`, a column expression), as
+    aggregates over the joined rows of pre_kept_activity: active days in the last 30, actions in the last
+    7 and the 30 before those (momentum), all actions and all active minutes. One definition for the
+    reference row's own covariates and for its account's members.
+-#}
+{% macro pre_activity_aggregates(reference_at) -%}
+    count(pre_kept_activity.activity_date) filter (
+        where pre_kept_activity.activity_date >= cast({{ reference_at }} as date) - 30
+    ) as active_days_30,
+    sum(pre_kept_activity.actions) filter (
+        where pre_kept_activity.activity_date >= cast({{ reference_at }} as date) - 7
+    ) as actions_7_days,
+    sum(pre_kept_activity.actions) filter (
+        where pre_kept_activity.activity_date >= cast({{ reference_at }} as date) - 37
+        and pre_kept_activity.activity_date < cast({{ reference_at }} as date) - 7
+    ) as actions_prior_30_days,
+    sum(pre_kept_activity.actions) as actions,
+    -- fixed-point sum: the same whatever order rows are added in
+    cast(sum(cast(pre_kept_activity.active_minutes as decimal(18, 4))) as double) as active_minutes
 {%- endmacro %}
