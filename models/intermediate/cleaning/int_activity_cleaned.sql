@@ -26,21 +26,23 @@ activity as (
 
 ),
 {% if built_up_to is not none %}
--- rows statused before that the new ones copy exactly
-earlier_copies as (
+    -- rows statused before that the new ones copy exactly
+    earlier_copies as (
 
-    select distinct
-        {% for column in duplicate_key %}earlier.{{ column }},{% endfor %}
-        true as has_earlier_copy
+        select distinct
+            {%- for col in duplicate_key %}
+                earlier.{{ col }},
+            {%- endfor %}
+            true as has_earlier_copy
 
-    from {{ this }} as earlier
-    inner join activity
-        on
-        {%- for column in duplicate_key %}
-            {% if not loop.first %}and {% endif %}earlier.{{ column }} is not distinct from activity.{{ column }}
-        {%- endfor %}
+        from {{ this }} as earlier
+        inner join activity
+            on
+                {%- for col in duplicate_key %}
+                    {{ 'and ' if not loop.first }}earlier.{{ col }} is not distinct from activity.{{ col }}
+                {%- endfor %}
 
-),
+    ),
 {% endif %}
 
 customer_ref_periods as (
@@ -90,9 +92,9 @@ flagged as (
     {%- if built_up_to is not none %}
         left join earlier_copies
             on
-            {%- for column in duplicate_key %}
-                {% if not loop.first %}and {% endif %}activity.{{ column }} is not distinct from earlier_copies.{{ column }}
-            {%- endfor %}
+                {%- for col in duplicate_key %}
+                    {{ 'and ' if not loop.first }}activity.{{ col }} is not distinct from earlier_copies.{{ col }}
+                {%- endfor %}
     {%- endif %}
 
 ),

@@ -46,21 +46,23 @@ transactions as (
 
 ),
 {% if built_up_to is not none %}
--- lines statused before that the new ones copy exactly
-earlier_copies as (
+    -- lines statused before that the new ones copy exactly
+    earlier_copies as (
 
-    select distinct
-        {% for column in duplicate_key %}earlier.{{ column }},{% endfor %}
-        true as has_earlier_copy
+        select distinct
+            {%- for col in duplicate_key %}
+                earlier.{{ col }},
+            {%- endfor %}
+            true as has_earlier_copy
 
-    from {{ this }} as earlier
-    inner join transactions
-        on
-        {%- for column in duplicate_key %}
-            {% if not loop.first %}and {% endif %}earlier.{{ column }} is not distinct from transactions.{{ column }}
-        {%- endfor %}
+        from {{ this }} as earlier
+        inner join transactions
+            on
+                {%- for col in duplicate_key %}
+                    {{ 'and ' if not loop.first }}earlier.{{ col }} is not distinct from transactions.{{ col }}
+                {%- endfor %}
 
-),
+    ),
 {% endif %}
 
 customer_ref_periods as (
@@ -128,9 +130,9 @@ flagged as (
     {%- if built_up_to is not none %}
         left join earlier_copies
             on
-            {%- for column in duplicate_key %}
-                {% if not loop.first %}and {% endif %}transactions.{{ column }} is not distinct from earlier_copies.{{ column }}
-            {%- endfor %}
+                {%- for col in duplicate_key %}
+                    {{ 'and ' if not loop.first }}transactions.{{ col }} is not distinct from earlier_copies.{{ col }}
+                {%- endfor %}
     {%- endif %}
 
 ),
