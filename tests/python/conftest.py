@@ -14,6 +14,15 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
+# Whether the test being set up or run is a unit test (tiers: tests/conftest.py), so run_dbt can refuse it.
+_running = {"unit": False}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # tryfirst: before the test's fixtures, which is where the module-scoped builds run
+    _running["unit"] = item.get_closest_marker("unit") is not None
+
 
 # A build of the cleaning lineage, data_quality and the customer features, with their data tests: what
 # the reliability tests build their small raw directories with (no unit tests, no truth-file check, no
@@ -52,6 +61,8 @@ def run_dbt(
 ) -> subprocess.CompletedProcess:
     """Run `dbt build` (or the given dbt arguments) on raw_dir into db_path; return the finished process.
     extra_vars: further dbt vars in YAML flow syntax, e.g. 'segmentation_scaler: robust'."""
+    if _running["unit"]:
+        raise AssertionError("a unit test ran dbt: mark it integration (tiers: tests/conftest.py)")
     env = {
         **os.environ,
         "EARMARK_DB": str(db_path),

@@ -13,6 +13,8 @@ from conftest import PROJECT_ROOT, run_dbt
 from earmark import bench
 from earmark.simulate import simulate_world
 
+pytestmark = pytest.mark.unit
+
 SEEDS = PROJECT_ROOT / "seeds"
 
 
@@ -32,6 +34,7 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("customer_id").reset_index(drop=True)
 
 
+@pytest.mark.integration
 def test_floor_query_and_pandas_equal_the_dbt_rfm_table_exactly(rfm_world: tuple[Path, Path]) -> None:
     raw, db = rfm_world
     dbt_rfm = _sorted(bench.read_dbt_rfm(db))
@@ -45,6 +48,7 @@ def test_floor_query_and_pandas_equal_the_dbt_rfm_table_exactly(rfm_world: tuple
     assert bench.compare_rfm(dbt_rfm, pandas_rfm, "pandas") == len(dbt_rfm)
 
 
+@pytest.mark.integration
 def test_compare_rfm_names_what_differs(rfm_world: tuple[Path, Path]) -> None:
     _, db = rfm_world
     dbt_rfm = bench.read_dbt_rfm(db)
@@ -57,6 +61,7 @@ def test_compare_rfm_names_what_differs(rfm_world: tuple[Path, Path]) -> None:
         bench.compare_rfm(dbt_rfm, dbt_rfm.iloc[1:], "fewer")
 
 
+@pytest.mark.integration
 def test_no_stage_runs_a_node_before_its_parents(rfm_world: tuple[Path, Path]) -> None:
     _, db = rfm_world
     manifest = json.loads((db.parent / "dbt_target" / "manifest.json").read_text())

@@ -29,6 +29,8 @@ from earmark.uplift.bench_libraries import (
     summary_table,
 )
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def campaign() -> pd.DataFrame:
@@ -78,6 +80,7 @@ def earmark_side():
     return frame, records
 
 
+@pytest.mark.integration
 def test_earmark_side_of_the_harness(earmark_side):
     frame, records = earmark_side
     table = summary_table(records, frame["true_uplift"].to_numpy(), PLAIN_T)
@@ -99,6 +102,7 @@ def test_earmark_side_of_the_harness(earmark_side):
     assert calibrated["seconds"].nunique() == 1
 
 
+@pytest.mark.integration
 def test_summary_table_needs_its_baseline_and_flat_effects(earmark_side):
     frame, records = earmark_side
     truth = frame["true_uplift"].to_numpy()
@@ -110,6 +114,7 @@ def test_summary_table_needs_its_baseline_and_flat_effects(earmark_side):
         summary_table([*records, column], truth, PLAIN_T)
 
 
+@pytest.mark.integration
 def test_run_without_libraries_and_rewrite_the_doc():
     table, facts = run_benchmark(1200, n_folds=2, seed=1, libraries=False)
     assert table["method"].iloc[0] == PLAIN_T and len(table) == 8
@@ -134,6 +139,7 @@ def test_library_side_says_where_the_libraries_are():
         run_libraries(frame, bench_folds(frame, 2, 1))
 
 
+@pytest.mark.integration
 def test_command_writes_the_marked_section(tmp_path, capsys):
     from earmark.cli import main
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import PROJECT_ROOT
 
 from earmark.contract_dbt import SOURCES_PATH, render_sources_yaml
+
+pytestmark = pytest.mark.unit
 
 
 def test_sources_yaml_is_generated_from_the_contract() -> None:

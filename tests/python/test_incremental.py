@@ -18,6 +18,8 @@ from conftest import run_dbt
 from earmark.new_day import split_last_day
 from earmark.simulate import simulate_world
 
+pytestmark = pytest.mark.integration
+
 SEED = 11
 SCALE = 0.1
 

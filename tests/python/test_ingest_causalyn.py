@@ -21,6 +21,8 @@ from earmark.ingest.causalyn import (
 )
 from earmark.validate import validate_dir
 
+pytestmark = pytest.mark.unit
+
 SMALL = {
     "accounts_raw.csv": [
         "account_id,account_created_date,plan_tier,industry,seat_count,cs_assigned_flag,account_health_score",
@@ -277,6 +279,7 @@ def causalyn_raw(datasets_dir, tmp_path_factory):
     return raw, counts
 
 
+@pytest.mark.integration
 def test_real_folder_counts_and_contract(causalyn_raw):
     raw, counts = causalyn_raw
     assert counts == {
@@ -319,6 +322,7 @@ def test_real_folder_counts_and_contract(causalyn_raw):
     }
 
 
+@pytest.mark.integration
 def test_real_folder_reproduces_the_case_study_policy(causalyn_raw):
     raw, _ = causalyn_raw
     decisions = _case_study_policy(raw)

@@ -14,6 +14,8 @@ from earmark.cli import main
 from earmark.ingest.hillstrom import customers_schema, ingest_hillstrom, outcomes_schema
 from earmark.validate import validate_dir
 
+pytestmark = pytest.mark.unit
+
 HEADER = "recency,history_segment,history,mens,womens,zip_code,newbie,channel,segment,visit,conversion,spend"
 ROWS = [
     "10,2) $100 - $200,142.44,1,0,Surburban,0,Phone,Womens E-Mail,0,0,0",
@@ -160,6 +162,7 @@ def test_cli(tmp_path, capsys):
     assert "customers 3" in out and "treatments 3" in out and "outcomes 3" in out
 
 
+@pytest.mark.integration
 def test_real_file(datasets_dir, tmp_path):
     raw = tmp_path / "raw"
     counts = ingest_hillstrom(datasets_dir / "hillstrom" / "hillstrom.csv", raw)

@@ -11,6 +11,8 @@ from earmark.cli import main
 from earmark.ingest.mall_customers import customers_schema, ingest_mall_customers
 from earmark.validate import validate_dir
 
+pytestmark = pytest.mark.unit
+
 HEADER = "CustomerID,Gender,Age,Annual Income (k$),Spending Score (1-100)"
 ROWS = ["1,Male,19,15,39", "2,Female,21,15,81", "10,Female,30,19.5,72"]
 
@@ -86,6 +88,7 @@ def test_cli(tmp_path, capsys):
     assert "customers 3" in capsys.readouterr().out
 
 
+@pytest.mark.integration
 def test_real_file(datasets_dir, tmp_path):
     counts = ingest_mall_customers(datasets_dir / "mall_customers" / "Mall_Customers.csv", tmp_path / "raw")
     assert counts["customers"] == 200

@@ -18,6 +18,8 @@ from earmark.cli import main
 from earmark.ingest.online_retail import ingest_online_retail
 from earmark.validate import validate_dir
 
+pytestmark = pytest.mark.unit
+
 ORIGINAL = [
     "InvoiceNo",
     "StockCode",
@@ -329,6 +331,7 @@ def real_source(datasets_dir: Path) -> Path:
     return path
 
 
+@pytest.mark.integration
 def test_real_online_retail(real_source: Path, tmp_path: Path) -> None:
     out = tmp_path / "raw"
     started = time.perf_counter()

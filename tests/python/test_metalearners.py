@@ -16,6 +16,8 @@ from earmark.uplift.policy_value import (
     effect_groups,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def confounded_frame(n: int = 8000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     """Assignment aimed at low-activity customers, whose baseline is low and whose effect is high: a
@@ -67,6 +69,7 @@ def test_keyed_folds_ignore_row_order():
         assert sizes.max() - sizes.min() <= 1
 
 
+@pytest.mark.integration
 def test_dr_average_effect_recovers_truth_where_the_naive_difference_fails(fitted):
     frame, effect, fit = fitted
     treated = frame["arm"] == "nudge"
@@ -78,6 +81,7 @@ def test_dr_average_effect_recovers_truth_where_the_naive_difference_fails(fitte
     assert abs(estimate - truth) < 0.02
 
 
+@pytest.mark.integration
 def test_t_learner_is_biased_and_dr_learner_is_not(fitted):
     """A linear (logistic) outcome model cannot follow the step in the effect, so the T-learner's mean
     effect is off (measured: +0.055 against a true +0.031); the DR-learner's pseudo-outcomes correct it
@@ -91,6 +95,7 @@ def test_t_learner_is_biased_and_dr_learner_is_not(fitted):
     assert abs(dr_bias) < abs(t_bias) / 2
 
 
+@pytest.mark.integration
 def test_scores_are_out_of_fold_and_ranked_by_true_effect(fitted):
     _, effect, fit = fitted
     for name in ("x_learner", "dr_learner"):
@@ -102,6 +107,7 @@ def test_scores_are_out_of_fold_and_ranked_by_true_effect(fitted):
     assert fit.nuisances.propensity["nudge"].max() <= 0.99
 
 
+@pytest.mark.integration
 def test_score_rows_scores_new_customers(fitted):
     _frame, _, fit = fitted
     new = pd.DataFrame({"activity": [1.0, 9.0], "noise": [0.0, 0.0]})
@@ -110,6 +116,7 @@ def test_score_rows_scores_new_customers(fitted):
         assert tau[0] > tau[1]
 
 
+@pytest.mark.integration
 def test_grouped_folds_keep_a_group_together():
     frame, _effect = confounded_frame(n=2000, seed=5)
     groups = (np.arange(len(frame)) // 4).astype(str)  # four users per account
@@ -131,6 +138,7 @@ def test_grouped_folds_keep_a_group_together():
     assert len(counts) == 5 and counts.max() < len(folds) / 3
 
 
+@pytest.mark.integration
 def test_score_rows_keeps_a_trained_customer_out_of_sample(fitted):
     """A customer the fit trained on, scored with its own fold, gets exactly its out-of-fold effect: the
     models that score it never saw its outcome. Without its fold it gets the mean of every fold's models."""
@@ -143,6 +151,7 @@ def test_score_rows_keeps_a_trained_customer_out_of_sample(fitted):
         assert not np.allclose(pooled, own)
 
 
+@pytest.mark.integration
 def test_learner_comparison_and_effect_groups(fitted):
     frame, _effect, fit = fitted
     clusters = frame["customer_id"].str[:4].to_numpy()

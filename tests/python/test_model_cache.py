@@ -7,8 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from earmark.model_cache import cache_key, cached_frame
+
+pytestmark = pytest.mark.unit
 
 
 def inputs() -> dict[str, pd.DataFrame]:

@@ -10,6 +10,8 @@ from conftest import query, run_dbt
 
 from earmark.ingest.causalyn import ingest_causalyn
 
+pytestmark = pytest.mark.integration
+
 # The case study's parameters: $50 per activation, $1 per nudged user, sleeping dog below -0.01, toxic
 # share 10%, at least 2 scored users, no human channel or capacity limit, no holdout.
 CASE_STUDY_VARS = (

@@ -12,6 +12,8 @@ from conftest import query, run_dbt
 
 from earmark.simulate import simulate_world
 
+pytestmark = pytest.mark.integration
+
 SEED = 7
 SCALE = 0.1
 

@@ -12,6 +12,8 @@ from conftest import query, run_dbt
 from earmark.ingest.hillstrom import ingest_hillstrom
 from earmark.uplift import average_treatment_effect
 
+pytestmark = pytest.mark.integration
+
 # Per arm: (visit, conversion, spend) averages from the data README; control: No E-Mail.
 README = {
     "mens_email": (0.1828, 0.0125, 1.4226),

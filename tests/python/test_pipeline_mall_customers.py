@@ -9,6 +9,8 @@ from conftest import query, run_dbt
 
 from earmark.ingest.mall_customers import ingest_mall_customers
 
+pytestmark = pytest.mark.integration
+
 # The case study's features: Age, Annual Income, Spending Score and Spending Score / (Annual Income + 1e-9),
 # standard scaler, no log transform (k-means++, n_init 10, random_state 42 are the defaults).
 MALL_VARS = (

@@ -10,6 +10,8 @@ from conftest import query, run_dbt
 
 from earmark.ingest.online_retail import ingest_online_retail
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def online_retail_db(datasets_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:

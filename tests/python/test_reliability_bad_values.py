@@ -20,6 +20,8 @@ from conftest import customer_record, query, run_dbt
 from earmark import contract
 from earmark.validate import validate_dir
 
+pytestmark = pytest.mark.integration
+
 # The cleaning lineage and the data_quality mart, with their data tests (every raw row accounted for,
 # first matching rule decides); unit tests are left to the full build.
 CLEANING = (

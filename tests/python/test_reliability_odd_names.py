@@ -26,6 +26,8 @@ from earmark import contract
 from earmark.simulate import simulate_world
 from earmark.validate import validate_dir
 
+pytestmark = pytest.mark.integration
+
 WHEN = datetime(2025, 3, 3, 10, 0)
 QUOTED_ATTRIBUTE = "loyalty 'tier'"
 

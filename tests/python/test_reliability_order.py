@@ -14,6 +14,8 @@ from conftest import run_dbt
 
 from earmark.simulate import simulate_world
 
+pytestmark = pytest.mark.integration
+
 SEED = 7
 SCALE = 0.1
 

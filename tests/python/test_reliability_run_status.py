@@ -23,6 +23,8 @@ from conftest import FEATURES_BUILD, customer_record, query, run_dbt
 from earmark import contract
 from earmark.warehouse import last_build_problem
 
+pytestmark = pytest.mark.integration
+
 STATUS = "select input_name, status, failed_nodes, failure_detail from run_status order by started_at"
 
 

@@ -22,6 +22,8 @@ from conftest import FEATURES_BUILD, query, run_dbt
 from earmark import contract
 from earmark.validate import validate_dir
 
+pytestmark = pytest.mark.integration
+
 
 def customer(ref: str, signup: object) -> dict:
     return {

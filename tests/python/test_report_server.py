@@ -12,6 +12,8 @@ import pytest
 
 from earmark.report_server import make_server, serve
 
+pytestmark = pytest.mark.unit
+
 WASM = b"\x00asm\x01\x00\x00\x00"
 
 

@@ -32,6 +32,8 @@ from earmark.segmentation import (
 )
 from earmark.segmentation.bench import run_benchmark, synthetic_customers
 
+pytestmark = pytest.mark.unit
+
 FEATURES = [f"f{i}" for i in range(5)]
 
 
@@ -55,6 +57,7 @@ def blobs_result(blobs):
 # --- structure and its absence ------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_blobs_are_found_stable_and_worth_differentiating(blobs_result):
     result = blobs_result
     assert result.k == 4
@@ -66,6 +69,7 @@ def test_blobs_are_found_stable_and_worth_differentiating(blobs_result):
     assert result.k_scan["chosen"].sum() == 1
 
 
+@pytest.mark.integration
 def test_structureless_noise_is_standardized():
     X = np.random.default_rng(3).standard_normal((1000, 5))
     result = segment(_frame(X), FeatureConfig(FEATURES), n_resamples=10)
@@ -79,6 +83,7 @@ def test_structureless_noise_is_standardized():
 # --- determinism and labels ---------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_segment_is_deterministic_and_ignores_row_order(blobs, blobs_result):
     again = segment(blobs, FeatureConfig(FEATURES))
     np.testing.assert_array_equal(again.labels, blobs_result.labels)
@@ -262,6 +267,7 @@ def test_feature_config_from_dbt_vars():
 # --- benchmark ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_benchmark_runs_and_is_seeded(capsys):
     pd.testing.assert_frame_equal(synthetic_customers(500, seed=1), synthetic_customers(500, seed=1))
     table, result, _ = run_benchmark(1500, 6, n_resamples=2, k_values=range(2, 5))
@@ -281,6 +287,7 @@ MALL_CONFIG = FeatureConfig(
 )
 
 
+@pytest.mark.integration
 def test_mall_customers_case_study_is_reproduced(datasets_dir, tmp_path):
     ingest_mall_customers(datasets_dir / "mall_customers" / "Mall_Customers.csv", tmp_path / "raw")
     customers = pd.read_parquet(tmp_path / "raw" / "customers.parquet")

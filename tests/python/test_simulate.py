@@ -16,6 +16,8 @@ from earmark import contract, simulate
 from earmark.cli import main
 from earmark.simulate import simulate_world
 
+pytestmark = pytest.mark.unit
+
 SEED = 7
 SCALE = 0.1
 ARCHETYPE_SHARES = {"persuadable": 0.30, "sleeping_dog": 0.12, "sure_thing": 0.20, "lost_cause": 0.38}

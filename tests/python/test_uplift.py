@@ -37,6 +37,8 @@ from earmark.uplift.bench import run_benchmark
 from earmark.uplift.learners import fit_outcome_model, holdout_split, predict_outcome
 from earmark.uplift.tlearner import TLearnerResult
 
+pytestmark = pytest.mark.unit
+
 COVARIATES = [f"x{i}" for i in range(1, 6)]
 PERSUADABLE, SLEEPING_DOG, SURE_THING, LOST_CAUSE = 0, 1, 2, 3
 CONTROL_P = np.array([0.30, 0.40, 0.80, 0.02])
@@ -120,6 +122,7 @@ def test_folds_are_stratified_and_balanced() -> None:
 # --- the T-learner on four known groups -------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_scores_have_the_documented_columns(fitted: TLearnerResult, campaign: pd.DataFrame) -> None:
     assert list(fitted.scores.columns) == [
         "fold",
@@ -135,6 +138,7 @@ def test_scores_have_the_documented_columns(fitted: TLearnerResult, campaign: pd
     assert (fitted.fits["calibration"] == "isotonic").all()
 
 
+@pytest.mark.integration
 def test_every_score_comes_from_a_model_that_did_not_see_the_row(
     fitted: TLearnerResult, campaign: pd.DataFrame
 ) -> None:
@@ -153,6 +157,7 @@ def test_every_score_comes_from_a_model_that_did_not_see_the_row(
         np.testing.assert_array_equal(predicted, fitted.scores[f"mu_{arm}"].to_numpy()[scored])
 
 
+@pytest.mark.integration
 def test_persuadables_rank_above_sleeping_dogs(fitted: TLearnerResult, campaign: pd.DataFrame) -> None:
     uplift = fitted.scores["uplift_treatment"]
     by_group = uplift.groupby(campaign["group"]).mean()
@@ -162,6 +167,7 @@ def test_persuadables_rank_above_sleeping_dogs(fitted: TLearnerResult, campaign:
     assert auc > 0.8
 
 
+@pytest.mark.integration
 def test_control_probabilities_are_calibrated(fitted: TLearnerResult, campaign: pd.DataFrame) -> None:
     for arm in ("control", "treatment"):
         rows = campaign["arm"] == arm
@@ -179,6 +185,7 @@ def test_holdout_split_is_a_stratified_fifth() -> None:
     np.testing.assert_array_equal(holdout_split(y, random_state=3)[1], calibration_rows)
 
 
+@pytest.mark.integration
 def test_large_training_sets_calibrate_on_a_held_out_fifth(campaign: pd.DataFrame) -> None:
     control = campaign[campaign["arm"] == "control"]
     X, y = control[COVARIATES].to_numpy(), control["converted"].to_numpy().astype("int64")
@@ -222,6 +229,7 @@ def test_ate_interval_covers_the_true_effect(campaign: pd.DataFrame) -> None:
     assert low <= true_ate <= high
 
 
+@pytest.mark.integration
 def test_qini_of_the_true_ranking_beats_a_random_one(fitted: TLearnerResult, campaign: pd.DataFrame) -> None:
     treated = treated_mask(campaign)
     y = campaign["converted"]
@@ -240,6 +248,7 @@ def test_qini_of_the_true_ranking_beats_a_random_one(fitted: TLearnerResult, cam
     assert curve["incremental_gain"].iloc[-1] == pytest.approx(curve["random_gain"].iloc[-1])
 
 
+@pytest.mark.integration
 def test_top_fractions_and_deciles(fitted: TLearnerResult, campaign: pd.DataFrame) -> None:
     treated = treated_mask(campaign)
     y = campaign["converted"]
@@ -256,6 +265,7 @@ def test_top_fractions_and_deciles(fitted: TLearnerResult, campaign: pd.DataFram
     assert deciles["observed_uplift"].iloc[0] > 0 > deciles["observed_uplift"].iloc[-1]
 
 
+@pytest.mark.integration
 def test_evaluate_uplift_returns_intervals(fitted: TLearnerResult, campaign: pd.DataFrame) -> None:
     treated = treated_mask(campaign)
     args = (fitted.scores["uplift_treatment"], treated, campaign["converted"])
@@ -295,6 +305,7 @@ def test_stratified_bootstrap_keeps_group_sizes() -> None:
     assert (replicates == [30, 70]).all()
 
 
+@pytest.mark.integration
 def test_fits_are_deterministic() -> None:
     frame = four_groups(2400, seed=11)
     kwargs = {"outcome": "converted", "outcome_type": "binary", "covariates": COVARIATES, "n_folds": 3}
@@ -305,6 +316,7 @@ def test_fits_are_deterministic() -> None:
     pd.testing.assert_frame_equal(score_new(first, frame.head(50)), score_new(second, frame.head(50)))
 
 
+@pytest.mark.integration
 def test_score_new_averages_the_fold_models(fitted: TLearnerResult) -> None:
     fresh = four_groups(3000, seed=99)
     scores = score_new(fitted, fresh[COVARIATES])
@@ -334,6 +346,7 @@ def test_best_arm_net_of_cost() -> None:
         best_arm_net_of_cost(scores, 100.0, {"email": 1.0})
 
 
+@pytest.mark.integration
 def test_multi_arm_picks_the_arm_that_works() -> None:
     rng = np.random.default_rng(5)
     n = 12_000
@@ -352,6 +365,7 @@ def test_multi_arm_picks_the_arm_that_works() -> None:
     assert (result.scores["best_arm"].to_numpy() == right).mean() > 0.75
 
 
+@pytest.mark.integration
 def test_continuous_outcome() -> None:
     rng = np.random.default_rng(3)
     n = 8000
@@ -370,6 +384,7 @@ def test_continuous_outcome() -> None:
     assert all(not np.isin(np.arange(50), rows).any() for rows in result.train_index.values())
 
 
+@pytest.mark.integration
 def test_ipw_repairs_a_biased_assignment() -> None:
     rng = np.random.default_rng(21)
     n = 20_000
@@ -399,6 +414,7 @@ def test_ipw_repairs_a_biased_assignment() -> None:
     assert abs(balance.loc["x3", "weighted_smd"]) < 0.1
 
 
+@pytest.mark.integration
 def test_conversion_propensity_is_out_of_fold(campaign: pd.DataFrame) -> None:
     p = conversion_propensity(campaign, "converted", COVARIATES, n_folds=3)
     assert p.name == "conversion_propensity" and p.index.equals(campaign.index)
@@ -419,6 +435,7 @@ def test_bad_inputs_are_refused(campaign: pd.DataFrame) -> None:
         fit_t_learner(campaign, outcome="converted", outcome_type="binary", covariates=["nope"])
 
 
+@pytest.mark.integration
 def test_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     table = run_benchmark(2000, n_folds=2, n_boot=10)
     assert list(table["step"]) == [

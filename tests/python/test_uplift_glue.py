@@ -19,6 +19,8 @@ from earmark.uplift_glue import (
     scores_by_assignment,
 )
 
+pytestmark = pytest.mark.unit
+
 PARAMS = {
     "value_per_conversion": 50.0,
     "cost_per_automated_user": 1.0,
@@ -89,6 +91,7 @@ def test_assignment_keys_are_unique_and_order_free():
     assert assignment_keys(rows.iloc[[2, 0, 1]]).tolist() == [keys[2], keys[0], keys[1]]
 
 
+@pytest.mark.integration
 def test_learner_selection_reports_every_learner_and_one_choice(campaign):
     _frame, effect, scores, account_of = campaign
     table = learner_selection(scores, account_of, PARAMS)
@@ -107,6 +110,7 @@ def test_learner_selection_reports_every_learner_and_one_choice(campaign):
     assert table["selection_row_id"].is_unique
 
 
+@pytest.mark.integration
 def test_effect_groups_cover_every_prediction_and_find_the_harm(campaign):
     frame, effect, scores, account_of = campaign
     groups = learner_selection(scores, account_of, PARAMS)
@@ -126,6 +130,7 @@ def test_effect_groups_cover_every_prediction_and_find_the_harm(campaign):
     assert groups.iloc[-1]["dr_ci_low"] > 0
 
 
+@pytest.mark.integration
 def test_forced_meta_learner_is_the_chosen_one(campaign):
     _frame, _effect, scores, account_of = campaign
     table = learner_selection(scores, account_of, {**PARAMS, "uplift_meta_learner": "dr_learner"})
@@ -135,6 +140,7 @@ def test_forced_meta_learner_is_the_chosen_one(campaign):
         learner_selection(scores, account_of, {**PARAMS, "uplift_meta_learner": "s_learner"})
 
 
+@pytest.mark.integration
 def test_policy_values_hold_the_true_value_of_each_policy(campaign):
     frame, effect, scores, account_of = campaign
     scores = scores.assign(best_arm_net_of_cost=np.where(scores["is_control_arm"], "control", "nudge"))
@@ -182,6 +188,7 @@ def test_policy_values_hold_the_true_value_of_each_policy(campaign):
     assert values.loc["blind", "accounts_evaluated"] == users["account_id"].nunique()
 
 
+@pytest.mark.integration
 def test_scores_by_assignment_pivots_arms_side_by_side(campaign):
     frame, _effect, scores, _account_of = campaign
     wide = scores_by_assignment(scores)

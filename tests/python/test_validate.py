@@ -15,6 +15,8 @@ from earmark.cli import main
 from earmark.contract_doc import END_MARKER, START_MARKER, generated_part, render_markdown
 from earmark.validate import RULE_NAMES, RULES, format_violations, validate_dir
 
+pytestmark = pytest.mark.unit
+
 CUSTOMER_ROWS = [
     {
         "customer_ref": "C1",

@@ -15,6 +15,8 @@ import pytest
 from earmark.results import warehouse_figures
 from earmark.warehouse import WarehouseLocked, WarehouseMissing, connect_read_only
 
+pytestmark = pytest.mark.unit
+
 HOLD = """
 import sys, time, duckdb
 con = duckdb.connect(sys.argv[1])

@@ -51,6 +51,8 @@ from site_checks import (  # noqa: E402
 
 from earmark.report_server import launch_chromium, serve  # noqa: E402
 
+pytestmark = pytest.mark.e2e
+
 ACCOUNT_SAMPLE_FIRST_N = 10
 
 # Numbers and words the pages show in <span data-testid=...>, and the mart query each must equal.

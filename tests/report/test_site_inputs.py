@@ -60,6 +60,8 @@ from site_checks import (  # noqa: E402
 
 from earmark.report_server import launch_chromium, serve  # noqa: E402
 
+pytestmark = pytest.mark.e2e
+
 NAMES = [site_input.name for site_input in INPUTS]
 
 # Sentences each page must show on each input: the "not estimable" states, in words.

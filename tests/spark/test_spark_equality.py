@@ -26,6 +26,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+pytestmark = pytest.mark.e2e
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
