@@ -137,7 +137,7 @@ LINT_ENV := EARMARK_DB=:memory: DBT_TARGET_PATH=target/lint
 LINT_SQL_1 := $(shell find models tests/dbt -name '*.sql' 2>/dev/null | sort | awk 'NR % 2 == 1')
 LINT_SQL_2 := $(shell find models tests/dbt -name '*.sql' 2>/dev/null | sort | awk 'NR % 2 == 0')
 LINT_JOBS ?= 2
-.PHONY: lint-parse lint-sql-1 lint-sql-2 lint-sql-reports
+.PHONY: lint-parse lint-sql-1 lint-sql-2 lint-sql-reports test-unit test-fast
 
 lint:
 	@$(MAKE) --no-print-directory -j$(LINT_JOBS) --output-sync=target lint-python lint-sql lint-dbt
@@ -164,6 +164,15 @@ lint-sql-reports: $(DEV_INSTALLED)
 # Conventions of the dbt project (documented models, tested keys, layer naming, contracts on marts).
 lint-dbt: lint-parse
 	PYTHONPATH=tests/conventions $(BIN)/dbt-score lint --manifest target/lint/manifest.json --show failing-items
+
+# The unit tests: pure Python on small data, no dbt, network or public data sets (tiers: tests/conftest.py).
+test-unit: $(INSTALLED)
+	$(BIN)/python -m pytest -m unit
+
+# What a change can be checked with before any build: the linters of `make lint` and the unit tests, side
+# by side (under a minute on two cores once the demo world is simulated; `make test` runs everything).
+test-fast:
+	@$(MAKE) --no-print-directory -j$(LINT_JOBS) --output-sync=target lint-python lint-sql lint-dbt test-unit
 
 # The scale benchmark of the whole pipeline (earmark/bench.py): for each of BENCH_SCALES simulate a world
 # under BENCH_WORK, build it one stage per dbt process (wall time, peak RSS, rows per second, dbt's fixed
