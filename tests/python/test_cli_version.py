@@ -7,7 +7,11 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 import earmark
+
+pytestmark = pytest.mark.unit
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 

@@ -14,6 +14,8 @@ import pytest
 from earmark.cli import main
 from earmark.summary import SUMMARY_MARTS, use_colour
 
+pytestmark = pytest.mark.unit
+
 ACTIONS = [("human_outreach", 2), ("automated_nudge", 5), ("holdout", 1), ("no_action", 2)]
 VERDICT_CRITERIA = [
     ("silhouette", 0.31, 0.25, True, None, "separation"),
