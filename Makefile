@@ -166,7 +166,7 @@ lint-dbt: lint-parse
 	PYTHONPATH=tests/conventions $(BIN)/dbt-score lint --manifest target/lint/manifest.json --show failing-items
 
 # The unit tests: pure Python on small data, no dbt, network or public data sets (tiers: tests/conftest.py).
-test-unit: $(INSTALLED)
+test-unit: $(DEV_INSTALLED)
 	$(BIN)/python -m pytest -m unit
 
 # What a change can be checked with before any build: the linters of `make lint` and the unit tests, side
