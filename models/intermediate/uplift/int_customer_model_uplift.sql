@@ -4,8 +4,9 @@
 -- outreach (var human_outreach_arm), the predicted uplift of a call; each from the learner chosen for its
 -- arm, with the harm and benefit bounds (one-sided 95% DR upper and lower bounds) of the effect group it
 -- falls in (below zero, evidence of harm; above zero, evidence of help). That evidence comes from the
--- people a campaign reached: a customer the arm's campaign never reached is scored, but gets no harm bound, so it is never flagged as a sleeping dog on an extrapolation
--- (its benefit bound stays: asking for evidence of help is the cautious side).
+-- people a campaign reached: a customer the arm's campaign never reached is scored, but gets no harm
+-- bound, so it is never flagged as a sleeping dog on an extrapolation (its benefit bound stays: asking
+-- for evidence of help is the cautious side).
 -- An arm whose uplift does not validate (int_uplift_arm_verdict)
 -- is not differentiated on: every customer gets its DR average effect, and its bounds.
 with
