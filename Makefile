@@ -136,7 +136,9 @@ LINT_ENV := EARMARK_DB=:memory: DBT_TARGET_PATH=target/lint
 # slower here: the dbt templater renders every file in the main process).
 LINT_SQL_1 := $(shell find models tests/dbt -name '*.sql' 2>/dev/null | sort | awk 'NR % 2 == 1')
 LINT_SQL_2 := $(shell find models tests/dbt -name '*.sql' 2>/dev/null | sort | awk 'NR % 2 == 0')
-LINT_JOBS ?= 2
+# More jobs than two cores: the system shares the cores out, so neither idles while the last long job
+# finishes (test-fast on two cores: 53 s median over seven runs with 4 jobs, 59-65 s with 2).
+LINT_JOBS ?= 4
 .PHONY: lint-parse lint-sql-1 lint-sql-2 lint-sql-reports test-unit test-fast
 
 lint:
