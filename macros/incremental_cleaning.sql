@@ -73,3 +73,25 @@
         var('time_zone') ~ '|' ~ var('plausible_date_min') ~ '|' ~ (var('plausible_date_max') or '')
     ) }}
 {%- endmacro %}
+
+{% macro earlier_copies(new_rows, duplicate_key) %}
+    {#- CTE earlier_copies: the duplicate keys (`duplicate_key`, a list of columns) of the lines already
+        statused in this table that a new line (`new_rows`, a CTE in scope) copies exactly, each with
+        has_earlier_copy = true; for the incremental branch of both cleaning models. -#}
+    earlier_copies as (
+
+        select distinct
+            {%- for col in duplicate_key %}
+                earlier.{{ col }},
+            {%- endfor %}
+            true as has_earlier_copy
+
+        from {{ this }} as earlier
+        inner join {{ new_rows }}
+            on
+                {%- for col in duplicate_key %}
+                    {{ 'and ' if not loop.first }}earlier.{{ col }} is not distinct from {{ new_rows }}.{{ col }}
+                {%- endfor %}
+
+    )
+{%- endmacro %}

@@ -48,15 +48,15 @@ def _env(work: Path) -> dict[str, str]:
     }
 
 
+def _run(work: Path, *command: str) -> subprocess.CompletedProcess:
+    """A tool of the venv run from the project with `work`'s warehouse and target paths."""
+    tool = [str(BIN / command[0]), *command[1:]]
+    return subprocess.run(tool, cwd=PROJECT_ROOT, env=_env(work), capture_output=True, text=True)
+
+
 def _compile(work: Path) -> dict[str, dict]:
     """dbt compile of the two models; every node of the manifest by name."""
-    done = subprocess.run(
-        [str(BIN / "dbt"), "compile", "--quiet", "--select", *MODELS],
-        cwd=PROJECT_ROOT,
-        env=_env(work),
-        capture_output=True,
-        text=True,
-    )
+    done = _run(work, "dbt", "compile", "--quiet", "--select", *MODELS)
     assert done.returncode == 0, f"dbt compile failed:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}"
     manifest = json.loads((work / "target" / "manifest.json").read_text())
     return {node["name"]: node for node in manifest["nodes"].values()}
@@ -64,13 +64,7 @@ def _compile(work: Path) -> dict[str, dict]:
 
 def _lint(work: Path) -> list[str]:
     """sqlfluff's violations on the two models, one line each."""
-    done = subprocess.run(
-        [str(BIN / "sqlfluff"), "lint", "--format", "json", *PATHS],
-        cwd=PROJECT_ROOT,
-        env=_env(work),
-        capture_output=True,
-        text=True,
-    )
+    done = _run(work, "sqlfluff", "lint", "--format", "json", *PATHS)
     report = next((line for line in done.stdout.splitlines() if line.startswith("[")), None)
     assert report is not None, f"sqlfluff gave no report ({done.returncode}):\n{done.stdout}\n{done.stderr}"
     return [

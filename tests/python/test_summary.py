@@ -3,6 +3,7 @@ warehouse is summarised rather than refused, and colour appears only on a termin
 
 from __future__ import annotations
 
+import csv
 import io
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from earmark import summary as summary_module
 from earmark.cli import main
 from earmark.summary import SUMMARY_MARTS, use_colour
 
@@ -125,6 +127,14 @@ def test_the_decision_is_the_accounts_per_action_and_earmarks_net_value(
     assert counts["human_outreach"] == ["2", "20.0%"] and counts["automated_nudge"] == ["5", "50.0%"]
     assert counts["cs_health_check"] == ["0", "0.0%"] and counts["holdout"] == ["1", "10.0%"]
     assert decision[-1] == "  Earmark policy net value: 1,235 (95% interval -100 to 2,570)"
+
+
+def test_the_summary_lists_every_action_the_policy_gates_can_give() -> None:
+    # the actions live in seeds/policy_gates.csv; the summary only orders them by effort
+    seed = Path(__file__).resolve().parents[2] / "seeds" / "policy_gates.csv"
+    with seed.open(newline="") as handle:
+        seeded = {row["action"] for row in csv.DictReader(handle)}
+    assert sorted(summary_module.ACTIONS) == sorted(seeded)
 
 
 def test_the_verdicts_fit_on_one_line_each(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -27,22 +27,7 @@ activity as (
 ),
 {% if built_up_to is not none %}
     -- rows statused before that the new ones copy exactly
-    earlier_copies as (
-
-        select distinct
-            {%- for col in duplicate_key %}
-                earlier.{{ col }},
-            {%- endfor %}
-            true as has_earlier_copy
-
-        from {{ this }} as earlier
-        inner join activity
-            on
-                {%- for col in duplicate_key %}
-                    {{ 'and ' if not loop.first }}earlier.{{ col }} is not distinct from activity.{{ col }}
-                {%- endfor %}
-
-    ),
+    {{ earlier_copies('activity', duplicate_key) }},
 {% endif %}
 
 customer_ref_periods as (

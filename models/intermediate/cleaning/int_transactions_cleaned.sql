@@ -47,22 +47,7 @@ transactions as (
 ),
 {% if built_up_to is not none %}
     -- lines statused before that the new ones copy exactly
-    earlier_copies as (
-
-        select distinct
-            {%- for col in duplicate_key %}
-                earlier.{{ col }},
-            {%- endfor %}
-            true as has_earlier_copy
-
-        from {{ this }} as earlier
-        inner join transactions
-            on
-                {%- for col in duplicate_key %}
-                    {{ 'and ' if not loop.first }}earlier.{{ col }} is not distinct from transactions.{{ col }}
-                {%- endfor %}
-
-    ),
+    {{ earlier_copies('transactions', duplicate_key) }},
 {% endif %}
 
 customer_ref_periods as (
