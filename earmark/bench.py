@@ -119,6 +119,13 @@ STAGES: tuple[Stage, ...] = (
         "mart rows the source queries read",
         is_dbt=False,
     ),
+    Stage(
+        "report_site",
+        "Evidence builds the static site from those sources (`evidence build:strict`)",
+        (),
+        "accounts the site serves",
+        is_dbt=False,
+    ),
 )
 STAGE_INDEX = {stage.name: i for i, stage in enumerate(STAGES)}
 DBT_STAGES = tuple(stage for stage in STAGES if stage.is_dbt)
@@ -745,6 +752,7 @@ def _copy_evidence_project(reports: Path, into: Path) -> None:
     for name in ("evidence.config.yaml", "evidence.settings.json", "package.json"):
         shutil.copy2(reports / name, into / name)
     shutil.copytree(reports / "sources", into / "sources")
+    shutil.copytree(reports / "pages", into / "pages")
     (into / "node_modules").symlink_to((reports / "node_modules").resolve())
 
 
@@ -841,27 +849,31 @@ def bench_scale(
         "uplift": _parquet_rows(raw / "treatments.parquet"),
         "policy": _parquet_rows(raw / "accounts.parquet"),
         "report_sources": mart_rows,
+        "report_site": _parquet_rows(raw / "accounts.parquet"),
     }
 
-    # 5. The report sources, from a private copy of the Evidence project.
+    # 5. The report sources, then the site, from a private copy of the Evidence project.
     npx = shutil.which("npx")
     if npx is None or not (reports / "node_modules").is_dir():
         reason = "npx not found" if npx is None else "reports/node_modules missing (npm install in reports/)"
-        stages["report_sources"] = {"skipped": reason}
-        progress(f"  scale {scale:g} report_sources: skipped ({reason})")
+        for stage in ("report_sources", "report_site"):
+            stages[stage] = {"skipped": reason}
+            progress(f"  scale {scale:g} {stage}: skipped ({reason})")
     else:
         evidence = scale_dir / "evidence"
         _copy_evidence_project(reports, evidence)
         filename = os.path.relpath(context.db, evidence / "sources" / "earmark")
         env = {**os.environ, "EVIDENCE_SOURCE__earmark__filename": filename}
-        log_file = scale_dir / "report_sources.log"
-        done = run_measured([npx, "evidence", "sources", "--strict"], log_file, env=env, cwd=evidence)
-        if done.returncode != 0:
-            raise RuntimeError(f"evidence sources failed:\n{_log_tail(log_file)}")
-        note(
-            "report_sources",
-            {"seconds": done.seconds, "peak_rss_mb": done.peak_rss_mb, "work_seconds": done.seconds},
-        )
+        for stage, command in (
+            ("report_sources", [npx, "evidence", "sources", "--strict"]),
+            ("report_site", [npx, "evidence", "build:strict"]),
+        ):
+            log_file = scale_dir / f"{stage}.log"
+            done = run_measured(command, log_file, env=env, cwd=evidence)
+            if done.returncode != 0:
+                raise RuntimeError(f"{' '.join(command[1:])} failed:\n{_log_tail(log_file)}")
+            figures = {"seconds": done.seconds, "peak_rss_mb": done.peak_rss_mb, "work_seconds": done.seconds}
+            note(stage, figures)
 
     for stage, count in rows.items():
         if stage in stages:
