@@ -2,8 +2,10 @@
     Run before any model (on-run-start): check the raw directory against the input contract declared
     in the `raw` source (generated from earmark/contract.py) and stop the run with one line per problem:
     "<file>: column '<column>': <rule>: <detail>", the same format `earmark validate` prints.
+    Skipped when var check_raw_contract is false.
 -#}
 {% macro assert_raw_contract() %}
+    {% if not var('check_raw_contract') %}{{ return('') }}{% endif %}
     {{ return(adapter.dispatch('assert_raw_contract', 'earmark')()) }}
 {% endmacro %}
 

@@ -98,7 +98,7 @@ final as (
         model_scores.conversion_propensity,
         coalesce(
             model_scores.predicted_outcome_if_untreated >= {{ var('sure_thing_min_probability') }}
-            and abs(user_scores.predicted_uplift) < 0.02,
+            and abs(user_scores.predicted_uplift) < {{ var('sure_thing_max_abs_uplift') }},
             false
         ) as is_predicted_sure_thing,
         actions.action,

@@ -1,7 +1,8 @@
 -- Every parameter (dbt var) of this build, its value as JSON. The Python models read their settings
--- from here, so what they used is exactly what the run_parameters mart reports.
+-- from here, so what they used is exactly what the run_parameters mart reports. The list must name every
+-- var of dbt_project.yml, in its order (tests/python/test_run_parameters.py checks it).
 {% set names = [
-    'raw_dir', 'as_of_date', 'time_zone', 'plausible_date_min', 'plausible_date_max',
+    'raw_dir', 'check_raw_contract', 'as_of_date', 'time_zone', 'plausible_date_min', 'plausible_date_max',
     'momentum_cap', 'rfm_bins',
     'segmentation_features', 'segmentation_derived', 'segmentation_log_features', 'segmentation_scaler',
     'segmentation_actionable_features', 'segmentation_k_min', 'segmentation_k_max',
@@ -13,6 +14,7 @@
     'uplift_score_source', 'policy_campaign_id', 'value_per_conversion', 'cost_per_automated_user',
     'cost_per_human_account', 'sleeping_dog_threshold', 'toxic_user_share', 'min_account_users',
     'human_capacity', 'human_outreach_arm', 'holdout_share', 'policy_seed',
+    'sure_thing_min_probability', 'sure_thing_max_abs_uplift',
     'uplift_outcome', 'uplift_outcome_type', 'uplift_covariates', 'uplift_learner', 'uplift_meta_learner',
     'uplift_folds', 'uplift_calibrate', 'uplift_propensity_clip', 'uplift_bootstrap', 'uplift_seed'
 ] %}
