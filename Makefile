@@ -178,9 +178,9 @@ test-fast:
 
 # The scale benchmark of the whole pipeline (earmark/bench.py): for each of BENCH_SCALES simulate a world
 # under BENCH_WORK, build it one stage per dbt process (wall time, peak RSS, rows per second, dbt's fixed
-# cost), extract the report sources, time the RFM table as one DuckDB query and in pandas against dbt's,
-# and rewrite the section between the bench markers of docs/benchmarks.md. Scale 10 takes about 6 minutes
-# and 0.6 GB under BENCH_WORK; scale 40 (about a million users) several times that.
+# cost), extract the report sources and build the site, time the RFM table as one DuckDB query and in
+# pandas against dbt's, and rewrite the section between the bench markers of docs/benchmarks.md. Scale 10
+# takes about 6 minutes and 0.6 GB under BENCH_WORK; scale 40 (about a million users) several times that.
 BENCH_SCALES ?= 1 10 40
 BENCH_WORK ?= /tmp/earmark-bench
 .PHONY: bench

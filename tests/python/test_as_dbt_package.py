@@ -8,18 +8,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import PROJECT_ROOT, query
+from conftest import BIN, PROJECT_ROOT, query
 
 from earmark.simulate import simulate_world
 
 pytestmark = pytest.mark.integration
-
-BIN = Path(sys.executable).parent
 
 SCRATCH_PROJECT = """
 name: acme
