@@ -26,7 +26,7 @@ BUILD_STAMP := target/.build-$(subst /,_,$(RAW_DIR))-$(subst /,_,$(EARMARK_DB))
 
 # The report site (Evidence, in reports/): node_modules, then the static site in reports/build.
 NODE_STAMP := reports/node_modules/.installed
-# Brackets in page names ([account_id].md) are make wildcards: escape them.
+# Brackets in page names ([segment].md) are make wildcards: escape them.
 REPORT_INPUTS := reports/evidence.config.yaml reports/evidence.settings.json \
 	$(shell find reports/pages reports/sources -type f 2>/dev/null | sed 's/[][]/\\&/g')
 # The stamp lives inside the build, so a build from another warehouse (test-report) removes it.

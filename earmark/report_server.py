@@ -141,20 +141,24 @@ def launch_chromium(playwright: Playwright) -> Browser:
 
 # True once every visible chart container holds an ECharts instance drawn on a canvas or svg of non-zero
 # size (Evidence's charts are ECharts; a chart that errored or had no data renders an error box instead).
-CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('.chart-container')]
+# Settled: every visible chart drawn, and nothing a page marks data-settling (a lookup still running, as
+# on the account lookup page) left.
+SETTLED_JS = """() => !document.querySelector('[data-settling]')
+    && [...document.querySelectorAll('.chart-container')]
     .filter((c) => c.checkVisibility() && !c.closest('dialog:not([open])'))
     .every((c) => [...c.querySelectorAll('[_echarts_instance_] canvas, [_echarts_instance_] svg')]
         .some((e) => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().height > 0))"""
 
 
 def wait_until_settled(page: Page, settle_ms: int = 750, timeout_ms: int = 20_000) -> bool:
-    """Network idle, every visible chart drawn, then a short pause for animations. False when the charts
-    did not all draw within timeout_ms (the caller decides whether that is an error)."""
+    """Network idle, every visible chart drawn and no element marked data-settling, then a short pause for
+    animations. False when that did not happen within timeout_ms (the caller decides whether that is an
+    error)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
     page.wait_for_load_state("networkidle", timeout=timeout_ms)
     try:
-        page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
+        page.wait_for_function(SETTLED_JS, timeout=timeout_ms)
         drawn = True
     except PlaywrightTimeoutError:
         drawn = False

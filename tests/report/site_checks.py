@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from playwright.sync_api import ConsoleMessage, Page, Response
 
@@ -23,7 +23,7 @@ NOT_PAGES = {"_app", "api", "data", "explore", "settings"}
 
 
 def discover_routes(build: Path) -> list[str]:
-    """Every page of the build as a route ('/', '/data-quality/', '/accounts/A00001/'), sorted."""
+    """Every page of the build as a route ('/', '/data-quality/', '/accounts/lookup/'), sorted."""
     routes = []
     for index in build.rglob("index.html"):
         parts = index.relative_to(build).parts[:-1]
@@ -33,18 +33,20 @@ def discover_routes(build: Path) -> list[str]:
     return sorted(routes)
 
 
-def account_slug(account_id: str) -> str:
-    """The account id as its page's URL carries it (reports/sources/earmark/target_accounts.sql):
-    percent-encoding with '~' for '%', '.' and '~' encoded too, ':' kept."""
-    encoded = "".join(
-        chr(byte) if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "-_:") else f"~{byte:02X}"
-        for byte in account_id.encode("utf-8")
-    )
-    return encoded
+def account_route(account_id: str) -> str:
+    """The lookup page's route for an account, as the account list links it
+    (reports/sources/earmark/account_actions.sql): the id percent-encoded whole, DuckDB's url_encode."""
+    return "/accounts/lookup/?id=" + quote(account_id, safe="")
 
 
 def screenshot_name(route: str) -> str:
-    return (route.strip("/").replace("/", "-") or "index") + ".png"
+    """A file name for a route's screenshot; an account's id (in the query string) keeps only safe
+    characters."""
+    path, _, query = route.partition("?")
+    name = path.strip("/").replace("/", "-") or "index"
+    if query:
+        name += "-" + re.sub(r"[^A-Za-z0-9_-]", "_", unquote(query.removeprefix("id=")))
+    return name + ".png"
 
 
 class IdTextParser(html.parser.HTMLParser):
@@ -182,7 +184,7 @@ def open_and_inspect(
         if response is None or response.status != 200:
             log.add(f"navigation status {response.status if response else 'none'}")
         if not wait_until_settled(page):
-            log.add("charts did not all draw within the timeout")
+            log.add("charts did not all draw, or a lookup did not finish, within the timeout")
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)

@@ -5,9 +5,11 @@ Run by `make test-report`, which builds the site from the test warehouse and set
 EARMARK_REPORT_BUILD (the built site), EARMARK_DB (the warehouse it was built from) and
 EARMARK_SCREENSHOTS (where every opened page is screenshotted). Without a built site the module skips.
 
-Pages are every index.html of the build except Evidence's own folders. The 2,500-odd account pages are
-all checked in their prerendered HTML; the browser opens every other page plus a deterministic sample of
-account pages (the first account of each action and the first ten by id).
+Pages are every index.html of the build except Evidence's own folders. One lookup page serves every
+account (its id in the query string, its rows queried in the browser), so the build holds no page per
+account: the data file the lookup queries must hold every account of the mart with its action and reason,
+and the browser opens every page plus the lookup of a deterministic sample of accounts (the first of each
+action and the first ten by id) and of an id that is not an account.
 """
 
 from __future__ import annotations
@@ -40,9 +42,8 @@ if DB is None or not DB.is_file():
 
 from playwright.sync_api import Browser, BrowserContext, sync_playwright  # noqa: E402
 from site_checks import (  # noqa: E402
-    IdTextParser,
     PageLog,
-    account_slug,
+    account_route,
     discover_routes,
     is_local,
     open_and_inspect,
@@ -80,69 +81,61 @@ def mart_value(sql: str, *params: object) -> object:
     return rows[0][0]
 
 
-def account_id_of(route: str) -> str | None:
-    parts = route.strip("/").split("/")
-    if len(parts) != 2 or parts[0] != "accounts":
-        return None
-    return ACCOUNT_BY_SLUG.get(parts[1], f"<no account with slug {parts[1]}>")
-
-
 with duckdb.connect(str(DB), read_only=True) as _con:
     ACCOUNT_ACTIONS: dict[str, str] = dict(
         _con.sql("select account_id, action from account_actions order by account_id").fetchall()
     )
 
-ACCOUNT_BY_SLUG = {account_slug(account_id): account_id for account_id in ACCOUNT_ACTIONS}
-
 ROUTES = discover_routes(BUILD)
-ACCOUNT_ROUTES = [route for route in ROUTES if account_id_of(route)]
-OTHER_ROUTES = [route for route in ROUTES if not account_id_of(route)]
+ACCOUNT_BY_ROUTE = {account_route(account_id): account_id for account_id in ACCOUNT_ACTIONS}
+UNKNOWN_ACCOUNT = "no such account"
+
+
+def account_id_of(route: str) -> str | None:
+    return ACCOUNT_BY_ROUTE.get(route)
 
 
 def account_sample() -> list[str]:
     """The first account (by id) of each action, plus the first ten accounts by id."""
-    built = sorted(account_id_of(route) for route in ACCOUNT_ROUTES)
     first_of_action: dict[str, str] = {}
-    for account_id in built:
-        first_of_action.setdefault(ACCOUNT_ACTIONS.get(account_id, "?"), account_id)
-    return sorted(set(first_of_action.values()) | set(built[:ACCOUNT_SAMPLE_FIRST_N]))
+    for account_id, action in ACCOUNT_ACTIONS.items():
+        first_of_action.setdefault(action, account_id)
+    return sorted(set(first_of_action.values()) | set(list(ACCOUNT_ACTIONS)[:ACCOUNT_SAMPLE_FIRST_N]))
 
 
-BROWSER_ROUTES = OTHER_ROUTES + [f"/accounts/{account_slug(account_id)}/" for account_id in account_sample()]
+BROWSER_ROUTES = ROUTES + [account_route(account_id) for account_id in account_sample()]
 
 
 # --- the build as files ------------------------------------------------------------------------------
 
 
 def test_build_has_the_expected_pages() -> None:
-    for route in EXPECTED_TESTIDS:
+    for route in [*EXPECTED_TESTIDS, "/accounts/", "/accounts/lookup/"]:
         assert route in ROUTES, f"{route} is not in the build {BUILD}"
-    assert ACCOUNT_ROUTES, f"no account pages under {BUILD}/accounts/"
 
 
-def test_one_account_page_per_account() -> None:
-    built = {account_id_of(route) for route in ACCOUNT_ROUTES}
-    missing = sorted(set(ACCOUNT_ACTIONS) - built)
-    extra = sorted(built - set(ACCOUNT_ACTIONS))
-    assert not missing, f"{len(missing)} accounts of account_actions have no page, e.g. {missing[:5]}"
-    assert not extra, f"{len(extra)} account pages are not in account_actions, e.g. {extra[:5]}"
+def test_the_build_holds_no_page_per_account() -> None:
+    """The site's size does not grow with the accounts: the only pages under /accounts/ are the list and
+    the lookup."""
+    account_pages = [route for route in ROUTES if route.startswith("/accounts/")]
+    assert account_pages == ["/accounts/", "/accounts/lookup/"]
 
 
-def test_every_account_page_prerenders_its_id_and_action() -> None:
-    problems = []
-    for route in ACCOUNT_ROUTES:
-        account_id = account_id_of(route)
-        parser = IdTextParser()
-        parser.feed((BUILD / route.strip("/") / "index.html").read_text(encoding="utf-8"))
-        if account_id not in " ".join(parser.text_parts):
-            problems.append(f"{route}: account id {account_id} not in the page text")
-        shown = parser.texts.get("account-action")
-        if shown is None:
-            problems.append(f"{route}: no data-testid=account-action")
-        elif shown.strip() != (action := ACCOUNT_ACTIONS.get(account_id)):
-            problems.append(f"{route}: account-action shows {shown.strip()!r}, the mart says {action!r}")
-    if problems:
-        pytest.fail(f"{len(problems)} problem(s):\n  " + "\n  ".join(problems[:40]), pytrace=False)
+def test_every_account_is_reachable_with_its_action_and_reason() -> None:
+    """The data file the list and the lookup query holds every account of the mart, with the mart's action
+    and reason and a link to its lookup."""
+    (data_file,) = (BUILD / "data" / "earmark" / "account_actions").glob("*/account_actions.parquet")
+    with duckdb.connect(str(DB), read_only=True) as con:
+        in_site = con.execute(
+            "select account_id, action, reason, account_link from read_parquet(?) order by account_id",
+            [str(data_file)],
+        ).fetchall()
+        in_mart = con.sql(
+            "select account_id, action, reason from account_actions order by account_id"
+        ).fetchall()
+    assert [row[:3] for row in in_site] == in_mart
+    assert all(reason for _, _, reason, _ in in_site)
+    assert [link for *_, link in in_site] == [account_route(account_id) for account_id, *_ in in_site]
 
 
 # --- the site in a browser ---------------------------------------------------------------------------
@@ -199,6 +192,9 @@ def check_testids(route: str, shown: dict[str, str], log: PageLog) -> None:
 def test_page_in_browser(route: str, site_url: str, context: BrowserContext) -> None:
     dom, log = open_and_inspect(context, site_url, BUILD, route, SCREENSHOTS / screenshot_name(route))
     check_testids(route, dom["testids"], log)
+    account_id = account_id_of(route)
+    if account_id and f"Account {account_id}" not in " ".join(dom["text"].split()):
+        log.add(f"the heading does not name the account {account_id!r}")
 
     if log.problems:
         pytest.fail(
@@ -206,3 +202,11 @@ def test_page_in_browser(route: str, site_url: str, context: BrowserContext) -> 
             f"{SCREENSHOTS / screenshot_name(route)}):\n  " + "\n  ".join(log.problems),
             pytrace=False,
         )
+
+
+def test_lookup_of_an_unknown_id_says_so(site_url: str, context: BrowserContext) -> None:
+    route = account_route(UNKNOWN_ACCOUNT)
+    dom, log = open_and_inspect(context, site_url, BUILD, route, SCREENSHOTS / screenshot_name(route))
+    assert not log.problems, log.problems
+    assert f"No account with the id {UNKNOWN_ACCOUNT} is in account_actions" in " ".join(dom["text"].split())
+    assert "account-action" not in dom["testids"]

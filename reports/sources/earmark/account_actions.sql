@@ -1,12 +1,7 @@
--- Every account with every gate's inputs and flags, its action and the reason. account_slug is the
--- account id as it appears in the account page's URL (see target_accounts.sql for the encoding).
+-- Every account with every gate's inputs and flags, its action and the reason. account_link opens the
+-- account on the lookup page (pages/accounts/lookup.md): the id travels percent-encoded in the query
+-- string, so any id (with '/', quotes, '#', '%' or non-ASCII) is one safe link.
 select
     * replace (automated_cost::double as automated_cost),
-    replace(
-        replace(
-            replace(replace(url_encode(account_id), '~', '%7E'), '.', '%2E'), '%', '~'
-        ),
-        '~3A',
-        ':'
-    ) as account_slug
+    '/accounts/lookup/?id=' || url_encode(account_id) as account_link
 from main.account_actions
