@@ -9,7 +9,8 @@ Pages are every index.html of the build except Evidence's own folders. One looku
 account (its id in the query string, its rows queried in the browser), so the build holds no page per
 account: the data file the lookup queries must hold every account of the mart with its action and reason,
 and the browser opens every page plus the lookup of a deterministic sample of accounts (the first of each
-action and the first ten by id) and of an id that is not an account.
+action and the first ten by id) and of an id that is not an account; a lookup whose data cannot load
+says so.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from site_checks import (  # noqa: E402
     screenshot_name,
 )
 
-from earmark.report_server import launch_chromium, serve  # noqa: E402
+from earmark.report_server import launch_chromium, serve, wait_until_settled  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -210,3 +211,20 @@ def test_lookup_of_an_unknown_id_says_so(site_url: str, context: BrowserContext)
     assert not log.problems, log.problems
     assert f"No account with the id {UNKNOWN_ACCOUNT} is in account_actions" in " ".join(dom["text"].split())
     assert "account-action" not in dom["testids"]
+
+
+def test_lookup_whose_data_cannot_load_says_so(site_url: str, browser: Browser) -> None:
+    """A lookup whose query fails shows the error instead of waiting forever: the account mart's data file
+    is made unreachable for this page only."""
+    account_id = next(iter(ACCOUNT_ACTIONS))
+    context = browser.new_context()
+    try:
+        context.route("**/account_actions/**", lambda route: route.abort())
+        page = context.new_page()
+        page.goto(site_url + account_route(account_id).lstrip("/"), wait_until="load")
+        assert wait_until_settled(page), "the lookup was still settling after the timeout"
+        shown = page.get_by_test_id("lookup-error").inner_text()
+        assert shown.startswith(f"The lookup of {account_id} failed:"), shown
+        assert page.get_by_test_id("account-action").count() == 0
+    finally:
+        context.close()
