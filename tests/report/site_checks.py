@@ -1,13 +1,13 @@
-"""What the report-site tests share: the routes of a build, account slugs, and a page opened in Chromium
-with everything that counts as a failure recorded (console and page errors, failed or off-host requests,
-HTTP errors, Evidence's error boxes, empty-data placeholders, tables without rows, charts not drawn).
+"""What the report-site tests share: the routes of a build, an account's lookup route, and a page opened
+in Chromium with everything that counts as a failure recorded (console and page errors, failed or off-host
+requests, HTTP errors, Evidence's error boxes, empty-data placeholders, tables without rows,
+charts not drawn).
 
 Used by test_report_site.py (the demo world's site) and test_site_inputs.py (the site on other inputs).
 """
 
 from __future__ import annotations
 
-import html.parser
 import json
 import re
 from dataclasses import dataclass, field
@@ -47,38 +47,6 @@ def screenshot_name(route: str) -> str:
     if query:
         name += "-" + re.sub(r"[^A-Za-z0-9_-]", "_", unquote(query.removeprefix("id=")))
     return name + ".png"
-
-
-class IdTextParser(html.parser.HTMLParser):
-    """The text inside each element with a data-testid, from static HTML."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.texts: dict[str, str] = {}
-        self.text_parts: list[str] = []
-        self._open: list[tuple[str, int]] = []  # (testid, depth at which it opened)
-        self._depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"br", "img", "input", "meta", "link", "hr", "wbr", "source"}:
-            return
-        self._depth += 1
-        testid = dict(attrs).get("data-testid")
-        if testid:
-            self._open.append((testid, self._depth))
-            self.texts.setdefault(testid, "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in {"br", "img", "input", "meta", "link", "hr", "wbr", "source"}:
-            return
-        if self._open and self._open[-1][1] == self._depth:
-            self._open.pop()
-        self._depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        self.text_parts.append(data)
-        for testid, _ in self._open:
-            self.texts[testid] += data
 
 
 @dataclass

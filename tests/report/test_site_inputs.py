@@ -151,8 +151,7 @@ def account_links(site: Path) -> dict[str, str]:
 
 
 def browser_routes(site: Path, db: Path) -> list[str]:
-    """Every page other than the account pages, the first account of each action, and every awkward
-    account."""
+    """Every page, plus the lookup of the first account of each action and of every awkward account."""
     actions = account_actions(db)
     routes = discover_routes(site)
     first_of_action: dict[str, str] = {}
