@@ -176,7 +176,7 @@ test-unit: $(DEV_INSTALLED)
 test-fast:
 	@$(MAKE) --no-print-directory -j$(LINT_JOBS) --output-sync=target lint-python lint-sql lint-dbt test-unit
 
-# The scale benchmark of the whole pipeline (earmark/bench.py): for each of BENCH_SCALES simulate a world
+# The scale benchmark of the whole pipeline (earmark/bench/pipeline.py): for each of BENCH_SCALES simulate a world
 # under BENCH_WORK, build it one stage per dbt process (wall time, peak RSS, rows per second, dbt's fixed
 # cost), extract the report sources and build the site, time the RFM table as one DuckDB query and in
 # pandas against dbt's, and rewrite the section between the bench markers of docs/benchmarks.md. Scale 10
@@ -188,7 +188,7 @@ bench: $(INSTALLED)
 	$(BIN)/earmark bench --scales $(BENCH_SCALES) --work $(BENCH_WORK) --out $(BENCH_WORK)/bench.md \
 		--update-doc docs/benchmarks.md
 
-# Earmark's uplift learners against EconML, causalml and scikit-uplift (earmark/uplift/bench_libraries.py),
+# Earmark's uplift learners against EconML, causalml and scikit-uplift (earmark/bench/uplift_libraries.py),
 # in a separate venv so the libraries never become project dependencies: the runtime lock, then
 # requirements-bench.txt, then causalml without its dependencies (requirements-bench.txt says why).
 # About 1.9 GB (an estimate: 2.6 GB measured on the former all-groups lock, less the dev and spark

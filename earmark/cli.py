@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from earmark import __version__
+from earmark.ingest import ADAPTER_BY_COMMAND, ADAPTERS
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
@@ -20,7 +21,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from earmark.validate import validate_dir
+    from earmark.contract.validate import validate_dir
 
     violations = validate_dir(Path(args.dir))
     if not violations:
@@ -48,28 +49,15 @@ def _cmd_split_last_day(args: argparse.Namespace) -> int:
     return 0
 
 
-# Every ingest adapter: CLI name -> (label, module, function). Each takes (source path, out dir) and
-# returns the rows written per file.
-INGEST_ADAPTERS = {
-    "online-retail": ("Online Retail", "earmark.ingest.online_retail", "ingest_online_retail"),
-    "mall-customers": ("Mall Customers", "earmark.ingest.mall_customers", "ingest_mall_customers"),
-    "hillstrom": ("Hillstrom", "earmark.ingest.hillstrom", "ingest_hillstrom"),
-    "causalyn": ("Causalyn", "earmark.ingest.causalyn", "ingest_causalyn"),
-}
-
-
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    import importlib
-
-    label, module_name, function_name = INGEST_ADAPTERS[args.source]
-    ingest = getattr(importlib.import_module(module_name), function_name)
-    counts = ingest(Path(args.path), Path(args.out))
-    print(f"{label} written to {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    adapter = ADAPTER_BY_COMMAND[args.source]
+    counts = adapter.load()(Path(args.path), Path(args.out))
+    print(f"{adapter.label} written to {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     return 0
 
 
 def _cmd_bench_segmentation(args: argparse.Namespace) -> int:
-    from earmark.segmentation.bench import format_report, run_benchmark
+    from earmark.bench.segmentation import format_report, run_benchmark
 
     for n_customers in args.customers:
         table, result, generate_seconds = run_benchmark(
@@ -81,7 +69,7 @@ def _cmd_bench_segmentation(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench_uplift(args: argparse.Namespace) -> int:
-    from earmark.uplift.bench_libraries import (
+    from earmark.bench.uplift_libraries import (
         format_table,
         machine_line,
         rewrite_uplift_section,
@@ -110,7 +98,7 @@ def _cmd_bench_uplift(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from earmark.bench import format_report, rewrite_section, run_bench
+    from earmark.bench.pipeline import format_report, rewrite_section, run_bench
 
     scales = " ".join(f"{scale:g}" for scale in args.scales)
     command = f"earmark bench --scales {scales} --work {args.work} --seed {args.seed}"
@@ -130,8 +118,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from earmark.summary import summary_lines, use_colour
-    from earmark.warehouse import connect_read_only, last_build_problem
+    from earmark.reporting.summary import summary_lines, use_colour
+    from earmark.reporting.warehouse import connect_read_only, last_build_problem
 
     db = Path(args.db)
     with connect_read_only(db) as con:
@@ -143,7 +131,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_results(args: argparse.Namespace) -> int:
-    from earmark.results import results_markdown
+    from earmark.reporting.results import results_markdown
 
     named = []
     for item in args.warehouse:
@@ -154,7 +142,7 @@ def _cmd_results(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_warehouse(args: argparse.Namespace) -> int:
-    from earmark.warehouse import connect_read_only, last_build_problem
+    from earmark.reporting.warehouse import connect_read_only, last_build_problem
 
     with connect_read_only(Path(args.db)) as con:
         problem = last_build_problem(con)
@@ -163,6 +151,14 @@ def _cmd_check_warehouse(args: argparse.Namespace) -> int:
         print(f"{args.db}: {problem}", file=sys.stderr)
         return 1
     return 0
+
+
+def _cmd_compare_warehouses(args: argparse.Namespace) -> int:
+    from earmark.reporting.compare import compare_warehouses, format_comparison
+
+    results = compare_warehouses(args.before, args.after, schema=args.schema, ignore=args.ignore)
+    print(format_comparison(results))
+    return 0 if all(result.identical for result in results) else 1
 
 
 def _is_built_site(directory: Path) -> bool:
@@ -174,7 +170,7 @@ def _is_built_site(directory: Path) -> bool:
 
 
 def _cmd_serve_report(args: argparse.Namespace) -> int:
-    from earmark.report_server import serve_forever
+    from earmark.reporting.site_server import serve_forever
 
     directory = Path(args.dir)
     if not _is_built_site(directory):
@@ -184,7 +180,7 @@ def _cmd_serve_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_screenshot_report(args: argparse.Namespace) -> int:
-    from earmark.report_server import screenshot_page
+    from earmark.reporting.site_server import screenshot_page
 
     directory = Path(args.dir)
     if not _is_built_site(directory):
@@ -243,45 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = commands.add_parser("ingest", help="turn a public data set into the raw input contract")
     sources = ingest.add_subparsers(dest="source", required=True, metavar="SOURCE")
-    online_retail = sources.add_parser(
-        "online-retail",
-        help="UCI Online Retail (xlsx, csv or parquet; original or 'II' column names)",
-        description="Read the UCI Online Retail invoice lines into transactions and customers; the "
-        "entities it lacks become zero-row files.",
-    )
-    online_retail.add_argument("path", help="the Online Retail file")
-    online_retail.add_argument("--out", required=True, help="raw directory to write")
-    online_retail.set_defaults(func=_cmd_ingest)
-    mall_customers = sources.add_parser(
-        "mall-customers",
-        help="Kaggle Mall Customers (Mall_Customers.csv)",
-        description="Read Mall_Customers.csv into customers with gender, age, annual_income and "
-        "spending_score as attributes; the entities it lacks become zero-row files.",
-    )
-    mall_customers.add_argument("path", help="the Mall_Customers.csv file")
-    mall_customers.add_argument("--out", required=True, help="raw directory to write")
-    mall_customers.set_defaults(func=_cmd_ingest)
-    hillstrom = sources.add_parser(
-        "hillstrom",
-        help="MineThatData Hillstrom e-mail experiment (hillstrom.csv)",
-        description="Read hillstrom.csv into customers (covariates as attributes), one treatment and one "
-        "outcome row per customer of campaign hillstrom_email_2008 (nominal dates: 2008-03-01 and two "
-        "weeks later); the entities it lacks become zero-row files.",
-    )
-    hillstrom.add_argument("path", help="the hillstrom.csv file")
-    hillstrom.add_argument("--out", required=True, help="raw directory to write")
-    hillstrom.set_defaults(func=_cmd_ingest)
-    causalyn = sources.add_parser(
-        "causalyn",
-        help="Causalyn B2B case study folder (accounts_raw.csv, users_raw.csv, ...)",
-        description="Read the Causalyn CSV folder into customers, accounts, treatments and outcomes of "
-        "campaign causalyn_collab_nudge, plus uplift_scores (the case study's own scores) and "
-        "truth_users (hidden archetypes, nominal probabilities) when those files are present; "
-        "transactions and activity become zero-row files.",
-    )
-    causalyn.add_argument("path", metavar="DIR", help="the folder holding the Causalyn CSV files")
-    causalyn.add_argument("--out", required=True, help="raw directory to write")
-    causalyn.set_defaults(func=_cmd_ingest)
+    for adapter in ADAPTERS:
+        source = sources.add_parser(adapter.command, help=adapter.help, description=adapter.description)
+        source.add_argument("path", metavar=adapter.path_metavar, help=adapter.path_help)
+        source.add_argument("--out", required=True, help="raw directory to write")
+        source.set_defaults(func=_cmd_ingest)
 
     summary = commands.add_parser(
         "summary",
@@ -405,6 +367,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pipeline_bench.set_defaults(func=_cmd_bench)
 
+    compare = commands.add_parser(
+        "compare-warehouses",
+        help="compare every table of two warehouses row for row; exit 1 when any differs",
+        description="Attach both DuckDB files read-only and compare each table of the schema with "
+        "`except all` both ways (duplicates count, row order does not). Prints rows per side and rows "
+        "found on one side only; a table on one side only, or with other columns, differs.",
+    )
+    compare.add_argument("before", help="the first warehouse (DuckDB file)")
+    compare.add_argument("after", help="the second warehouse (DuckDB file)")
+    compare.add_argument("--schema", default="main", help="schema to compare (default main: the marts)")
+    compare.add_argument(
+        "--ignore",
+        nargs="*",
+        default=["run_status"],
+        metavar="TABLE",
+        help="tables to skip (default run_status, the build log, whose timestamps always differ)",
+    )
+    compare.set_defaults(func=_cmd_compare_warehouses)
+
     serve_report = commands.add_parser(
         "serve-report",
         help="serve the built report site on 127.0.0.1",
@@ -437,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from earmark.warehouse import WarehouseLocked, WarehouseMissing
+    from earmark.reporting.warehouse import WarehouseLocked, WarehouseMissing
 
     args = build_parser().parse_args(argv)
     try:

@@ -1,6 +1,6 @@
 {#-
     Run before any model (on-run-start): check the raw directory against the input contract declared
-    in the `raw` source (generated from earmark/contract.py) and stop the run with one line per problem:
+    in the `raw` source (generated from earmark/contract/spec.py) and stop the run with one line per problem:
     "<file>: column '<column>': <rule>: <detail>", the same format `earmark validate` prints.
     Skipped when var check_raw_contract is false.
 -#}
@@ -53,7 +53,7 @@
         {% else %}
             {% set actual = actual_types[column.name] %}
             {% if actual == 'VARCHAR' and column.meta.logical_type != 'string' %}
-                {#- the predicate earmark validate uses (earmark/contract.py TEXT_CASTS, via the source meta) -#}
+                {#- the predicate earmark validate uses (earmark/contract/spec.py TEXT_CASTS, via the source meta) -#}
                 {% set acceptable = column.meta.text_check | replace('{c}', adapter.quote(column.name)) %}
                 {% do checks.append("count(*) filter (where " ~ adapter.quote(column.name) ~ " is not null and not coalesce((" ~ acceptable ~ "), false)) as " ~ adapter.quote('unparseable:' ~ column.name)) %}
             {% elif actual.split('(')[0] not in expected %}

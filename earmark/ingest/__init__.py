@@ -1,1 +1,81 @@
-"""Adapters that turn public data sets into the raw input contract (`earmark.contract`)."""
+"""Adapters that turn public data sets into the raw input contract (`earmark.contract`).
+
+`ADAPTERS` is the registry: `earmark ingest <command>` is built from it. To add a source, write a module
+here with a function `(source path, out dir) -> rows written per entity` (the helpers in `files.py` do the
+reading and writing every adapter shares), and add one `Adapter` line below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """One public data set: how `earmark ingest` names and describes it, and where its function lives."""
+
+    command: str
+    label: str
+    module: str
+    function: str
+    help: str
+    description: str
+    path_help: str
+    path_metavar: str | None = None
+
+    def load(self) -> Callable[[Path, Path], dict[str, int]]:
+        # imported on use, so `earmark --help` does not load every adapter's dependencies
+        return getattr(importlib.import_module(self.module), self.function)
+
+
+ADAPTERS: tuple[Adapter, ...] = (
+    Adapter(
+        command="online-retail",
+        label="Online Retail",
+        module="earmark.ingest.online_retail",
+        function="ingest_online_retail",
+        help="UCI Online Retail (xlsx, csv or parquet; original or 'II' column names)",
+        description="Read the UCI Online Retail invoice lines into transactions and customers; the "
+        "entities it lacks become zero-row files.",
+        path_help="the Online Retail file",
+    ),
+    Adapter(
+        command="mall-customers",
+        label="Mall Customers",
+        module="earmark.ingest.mall_customers",
+        function="ingest_mall_customers",
+        help="Kaggle Mall Customers (Mall_Customers.csv)",
+        description="Read Mall_Customers.csv into customers with gender, age, annual_income and "
+        "spending_score as attributes; the entities it lacks become zero-row files.",
+        path_help="the Mall_Customers.csv file",
+    ),
+    Adapter(
+        command="hillstrom",
+        label="Hillstrom",
+        module="earmark.ingest.hillstrom",
+        function="ingest_hillstrom",
+        help="MineThatData Hillstrom e-mail experiment (hillstrom.csv)",
+        description="Read hillstrom.csv into customers (covariates as attributes), one treatment and one "
+        "outcome row per customer of campaign hillstrom_email_2008 (nominal dates: 2008-03-01 and two "
+        "weeks later); the entities it lacks become zero-row files.",
+        path_help="the hillstrom.csv file",
+    ),
+    Adapter(
+        command="causalyn",
+        label="Causalyn",
+        module="earmark.ingest.causalyn",
+        function="ingest_causalyn",
+        help="Causalyn B2B case study folder (accounts_raw.csv, users_raw.csv, ...)",
+        description="Read the Causalyn CSV folder into customers, accounts, treatments and outcomes of "
+        "campaign causalyn_collab_nudge, plus uplift_scores (the case study's own scores) and "
+        "truth_users (hidden archetypes, nominal probabilities) when those files are present; "
+        "transactions and activity become zero-row files.",
+        path_help="the folder holding the Causalyn CSV files",
+        path_metavar="DIR",
+    ),
+)
+
+ADAPTER_BY_COMMAND: dict[str, Adapter] = {adapter.command: adapter for adapter in ADAPTERS}

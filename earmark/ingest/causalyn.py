@@ -42,9 +42,9 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from earmark import contract
+from earmark.ingest.files import read_source_csv, write_raw_dir
 
 CAMPAIGN_ID = "causalyn_collab_nudge"
 TREATED_ARM = "nudge"
@@ -155,16 +155,7 @@ class _Csv:
             raise FileNotFoundError(f"{path}: no such file")
         self.path = path
         # keep_default_na=False: 'NA' (North America in geo_region) is a value, not a missing one.
-        self.frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        by_key = {str(c).strip().lower(): c for c in self.frame.columns}
-        self.columns: dict[str, str] = {}
-        for name in wanted:
-            found = by_key.get(name.lower())
-            if found is None:
-                raise ValueError(
-                    f"{path}: missing column '{name}' (found: {', '.join(map(str, self.frame.columns))})"
-                )
-            self.columns[name] = found
+        self.frame, self.columns = read_source_csv(path, wanted)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -430,15 +421,4 @@ def ingest_causalyn(directory: Path, out_dir: Path) -> dict[str, int]:
         )
         tables[contract.TRUTH_USERS] = _truth_users(sources[ARCHETYPES_FILE], account_of)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    for entity, table in tables.items():
-        if table is None:
-            (out_dir / entity.file_name).unlink(missing_ok=True)
-            continue
-        pq.write_table(table, out_dir / entity.file_name)
-        counts[entity.name] = table.num_rows
-    for entity in EMPTY_ENTITIES:
-        pq.write_table(contract.empty_table(entity), out_dir / entity.file_name)
-        counts[entity.name] = 0
-    return counts
+    return write_raw_dir(out_dir, tables, EMPTY_ENTITIES)

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from earmark import contract
+from earmark.ingest.files import read_source_csv, write_raw_dir
 
 CAMPAIGN_ID = "hillstrom_email_2008"
 # Nominal: the data set says only that the test ran in 2008 and measured two weeks of outcomes.
@@ -161,16 +161,7 @@ def ingest_hillstrom(path: Path, out_dir: Path) -> dict[str, int]:
     path, out_dir = Path(path), Path(out_dir)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    source = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    by_key = {str(c).strip().lower(): c for c in source.columns}
-    columns: dict[str, str] = {}
-    for wanted in SOURCE_COLUMNS:
-        found = by_key.get(wanted.lower())
-        if found is None:
-            raise ValueError(
-                f"{path}: missing column '{wanted}' (found: {', '.join(map(str, source.columns))})"
-            )
-        columns[wanted] = found
+    source, columns = read_source_csv(path, SOURCE_COLUMNS)
 
     n = len(source)
     refs = [f"{REF_PREFIX}{i:0{REF_DIGITS}d}" for i in range(1, n + 1)]
@@ -212,16 +203,5 @@ def ingest_hillstrom(path: Path, out_dir: Path) -> dict[str, int]:
         schema=outcomes_schema(),
     )
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    for entity, table in (
-        (contract.CUSTOMERS, customers),
-        (contract.TREATMENTS, treatments),
-        (contract.OUTCOMES, outcomes),
-    ):
-        pq.write_table(table, out_dir / entity.file_name)
-        counts[entity.name] = table.num_rows
-    for entity in EMPTY_ENTITIES:
-        pq.write_table(contract.empty_table(entity), out_dir / entity.file_name)
-        counts[entity.name] = 0
-    return counts
+    tables = {contract.CUSTOMERS: customers, contract.TREATMENTS: treatments, contract.OUTCOMES: outcomes}
+    return write_raw_dir(out_dir, tables, EMPTY_ENTITIES)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from earmark import contract
+from earmark.ingest.files import read_source_csv, write_raw_dir
 
 # Attribute column -> (source column, Arrow type).
 ATTRIBUTES: dict[str, tuple[str, pa.DataType]] = {
@@ -78,16 +78,7 @@ def ingest_mall_customers(path: Path, out_dir: Path) -> dict[str, int]:
     path, out_dir = Path(path), Path(out_dir)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    source = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    by_key = {str(c).strip().lower(): c for c in source.columns}
-    columns: dict[str, str] = {}
-    for wanted in (ID_COLUMN, *(src for src, _ in ATTRIBUTES.values())):
-        found = by_key.get(wanted.lower())
-        if found is None:
-            raise ValueError(
-                f"{path}: missing column '{wanted}' (found: {', '.join(map(str, source.columns))})"
-            )
-        columns[wanted] = found
+    source, columns = read_source_csv(path, (ID_COLUMN, *(src for src, _ in ATTRIBUTES.values())))
 
     refs = _text(source[columns[ID_COLUMN]])
     if refs.isna().any():
@@ -107,10 +98,4 @@ def ingest_mall_customers(path: Path, out_dir: Path) -> dict[str, int]:
         arrays.append(_convert(path, src, source[columns[src]], arrow_type))
     table = pa.Table.from_arrays(arrays, schema=schema)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, out_dir / contract.CUSTOMERS.file_name)
-    counts = {contract.CUSTOMERS.name: table.num_rows}
-    for entity in EMPTY_ENTITIES:
-        pq.write_table(contract.empty_table(entity), out_dir / entity.file_name)
-        counts[entity.name] = 0
-    return counts
+    return write_raw_dir(out_dir, {contract.CUSTOMERS: table}, EMPTY_ENTITIES)

@@ -23,7 +23,8 @@ import duckdb
 import pyarrow.parquet as pq
 
 from earmark import contract
-from earmark.duckdb_paths import path_literal
+from earmark.contract.duckdb_paths import path_literal
+from earmark.ingest.files import write_raw_dir
 
 # Contract column of transactions -> source column, for each known naming.
 ORIGINAL_NAMES: dict[str, str] = {
@@ -330,7 +331,4 @@ def ingest_online_retail(path: Path, out_dir: Path) -> dict[str, int]:
         }
     finally:
         con.close()
-    for entity in EMPTY_ENTITIES:
-        pq.write_table(contract.empty_table(entity), out_dir / entity.file_name)
-        counts[entity.name] = 0
-    return counts
+    return {**counts, **write_raw_dir(out_dir, {}, EMPTY_ENTITIES)}

@@ -1,7 +1,8 @@
 """The final clustering with the chosen k, DBSCAN outlier flags, and two PCA coordinates for charts."""
 
+from earmark.dbt.model_io import empty_frame, read_parameters
+from earmark.dbt.segmentation import clustering_space_or_none
 from earmark.segmentation import cluster_assignments, dbscan_outliers, fit_final
-from earmark.segmentation.dbt_glue import clustering_space_or_none, empty_frame, read_parameters
 
 COLUMNS = {
     "customer_id": "str",

@@ -1,7 +1,8 @@
 """KMeans for every k in the configured range, the metrics per k, and the k the stated rule chooses."""
 
+from earmark.dbt.model_io import empty_frame, read_parameters
+from earmark.dbt.segmentation import clustering_space_or_none
 from earmark.segmentation import choose_k, mark_chosen, scan_k
-from earmark.segmentation.dbt_glue import clustering_space_or_none, empty_frame, read_parameters
 
 COLUMNS = {
     "k": "int64",

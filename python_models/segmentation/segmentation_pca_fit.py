@@ -1,6 +1,7 @@
 """PCA of the scaled segmentation features and the rule deciding whether clustering uses the components."""
 
-from earmark.segmentation.dbt_glue import clustering_space_or_none, empty_frame, read_parameters
+from earmark.dbt.model_io import empty_frame, read_parameters
+from earmark.dbt.segmentation import clustering_space_or_none
 
 COLUMNS = {
     "pca_loading_id": "str",

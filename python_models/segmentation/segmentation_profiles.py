@@ -1,7 +1,8 @@
 """Per cluster and feature: mean, median, the base's mean and sd, and the standardised difference z."""
 
+from earmark.dbt.model_io import empty_frame, read_parameters
+from earmark.dbt.segmentation import clustering_space_or_none, labels_for
 from earmark.segmentation import cluster_profiles
-from earmark.segmentation.dbt_glue import clustering_space_or_none, empty_frame, labels_for, read_parameters
 
 COLUMNS = {
     "cluster_feature_id": "str",

@@ -1,7 +1,8 @@
 """Bootstrap stability of the final clustering: per cluster the mean Jaccard to its best match."""
 
+from earmark.dbt.model_io import empty_frame, read_parameters
+from earmark.dbt.segmentation import clustering_space_or_none, labels_for
 from earmark.segmentation import bootstrap_stability
-from earmark.segmentation.dbt_glue import clustering_space_or_none, empty_frame, labels_for, read_parameters
 
 COLUMNS = {
     "cluster_id": "int64",

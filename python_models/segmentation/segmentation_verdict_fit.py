@@ -1,13 +1,9 @@
 """The segmentation verdict: every criterion against its threshold, then differentiate or standardize."""
 
+from earmark.dbt.model_io import read_parameters
+from earmark.dbt.segmentation import clustering_space_or_none, labels_for, verdict_thresholds
 from earmark.segmentation import best_effect, effect_sizes, evaluate_verdict
 from earmark.segmentation.config import parse_list
-from earmark.segmentation.dbt_glue import (
-    clustering_space_or_none,
-    labels_for,
-    read_parameters,
-    verdict_thresholds,
-)
 
 
 def model(dbt, session):

@@ -1,10 +1,10 @@
 """Doubly robust off-policy value of every policy (the users each reaches: int_policy_reach) on the logged
 campaigns, with an account bootstrap interval, from the out-of-fold AIPW pseudo-outcomes
-(earmark.uplift_glue.policy_values).
+(earmark.dbt.uplift.policy_values).
 Read through policy_comparison: these replace values computed from the model's own predictions."""
 
-from earmark.segmentation.dbt_glue import read_parameters, used_parameters
-from earmark.uplift_glue import policy_values
+from earmark.dbt.model_io import read_parameters, used_parameters
+from earmark.dbt.uplift import policy_values
 
 USED_PARAMETERS = (
     "value_per_conversion",

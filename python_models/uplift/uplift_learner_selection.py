@@ -1,10 +1,10 @@
 """Which learner the policy uses, and why: every learner's doubly robust policy value, its gain over the
 T-learner baseline and the consistency of its mean prediction with the DR average effect; and the sorted
-effect groups each learner's predictions fall in (earmark.uplift_glue.learner_selection). Read through
+effect groups each learner's predictions fall in (earmark.dbt.uplift.learner_selection). Read through
 the marts uplift_learner_comparison and uplift_effect_groups. Costs enter here, not in the fit."""
 
-from earmark.segmentation.dbt_glue import read_parameters, used_parameters
-from earmark.uplift_glue import learner_selection
+from earmark.dbt.model_io import read_parameters, used_parameters
+from earmark.dbt.uplift import learner_selection
 
 USED_PARAMETERS = (
     "value_per_conversion",

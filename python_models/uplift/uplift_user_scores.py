@@ -14,11 +14,9 @@ downstream (uplift_learner_selection, the policy models), so a change of a cost 
 import numpy as np
 import pandas as pd
 
-from earmark.model_cache import cached_fit
-from earmark.segmentation.dbt_glue import empty_frame, read_parameters, used_parameters
-from earmark.uplift import conversion_propensity
-from earmark.uplift.metalearners import META_LEARNERS, fit_uplift
-from earmark.uplift_glue import (
+from earmark.dbt.model_cache import cached_fit
+from earmark.dbt.model_io import empty_frame, read_parameters, used_parameters
+from earmark.dbt.uplift import (
     assignment_keys,
     check_outcome,
     covariates,
@@ -29,6 +27,8 @@ from earmark.uplift_glue import (
     not_estimable_reason,
     policy_campaign,
 )
+from earmark.uplift import conversion_propensity
+from earmark.uplift.metalearners import META_LEARNERS, fit_uplift
 
 COLUMNS = {
     "user_arm_score_id": "str",
@@ -71,7 +71,7 @@ def model(dbt, session):
     training = dbt.ref("int_campaign_training_set").df()
     scoring = dbt.ref("int_customer_scoring_set").df()
     # the fit (and its out-of-fold rows) is reused while the training set and the fit's parameters are
-    # unchanged (earmark.model_cache); today's customers change every day, so they are scored each build
+    # unchanged (earmark.dbt.model_cache); today's customers change every day, so they are scored each build
     fits = cached_fit(
         dbt.config.get("python_model_cache_dir"),
         "uplift_user_scores",

@@ -5,8 +5,8 @@ randomised and once reweighted by the inverse treatment propensity (for biased a
 import numpy as np
 import pandas as pd
 
-from earmark.model_cache import cached_frame
-from earmark.segmentation.dbt_glue import empty_frame, read_parameters, used_parameters
+from earmark.dbt.model_cache import cached_frame
+from earmark.dbt.model_io import empty_frame, read_parameters, used_parameters
 from earmark.uplift import evaluate_uplift, ipw_weights, propensity_auc
 
 COLUMNS = {
@@ -50,7 +50,7 @@ def model(dbt, session):
     parameters = used_parameters(dbt.ref("int_run_parameters").df(), ("uplift_bootstrap", "uplift_seed"))
     # only what the validation reads, so a cost change (best_net_value) does not redo the bootstrap
     scores = dbt.ref("int_user_arm_uplift").df()[list(SCORE_COLUMNS)]
-    # the bootstrap is reused while the scores and parameters are unchanged (earmark.model_cache)
+    # the bootstrap is reused while the scores and parameters are unchanged (earmark.dbt.model_cache)
     return cached_frame(
         dbt.config.get("python_model_cache_dir"),
         "uplift_validation_fit",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import PROJECT_ROOT, run_dbt
 
-from earmark import bench
+from earmark.bench import pipeline as bench
 from earmark.simulate import simulate_world
 
 pytestmark = pytest.mark.unit

@@ -1,4 +1,4 @@
-"""The library benchmark's synthetic campaign and its Earmark side (earmark.uplift.bench_libraries).
+"""The library benchmark's synthetic campaign and its Earmark side (earmark.bench.uplift_libraries).
 
 These run without EconML, causalml or scikit-uplift, which CI does not install; the library side runs
 only in the benchmark command (`make bench-uplift`)."""
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earmark.uplift.bench_libraries import (
+from earmark.bench.uplift_libraries import (
     COLUMNS,
     PLAIN_T,
     UPLIFT_END,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from conftest import PROJECT_ROOT
 
-from earmark.contract_dbt import SOURCES_PATH, render_sources_yaml
+from earmark.contract.dbt_sources import SOURCES_PATH, render_sources_yaml
 
 pytestmark = pytest.mark.unit
 
 
 def test_sources_yaml_is_generated_from_the_contract() -> None:
     committed = (PROJECT_ROOT / SOURCES_PATH).read_text()
-    assert committed == render_sources_yaml(), "run `python -m earmark.contract_dbt` to regenerate"
+    assert committed == render_sources_yaml(), "run `python -m earmark.contract.dbt_sources` to regenerate"

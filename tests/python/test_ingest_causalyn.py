@@ -12,6 +12,7 @@ import pytest
 
 from earmark import contract
 from earmark.cli import main
+from earmark.contract.validate import validate_dir
 from earmark.ingest.causalyn import (
     NOMINAL_TRUTH,
     accounts_schema,
@@ -19,7 +20,6 @@ from earmark.ingest.causalyn import (
     ingest_causalyn,
     outcomes_schema,
 )
-from earmark.validate import validate_dir
 
 pytestmark = pytest.mark.unit
 

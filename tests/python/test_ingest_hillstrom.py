@@ -11,8 +11,8 @@ import pytest
 
 from earmark import contract
 from earmark.cli import main
+from earmark.contract.validate import validate_dir
 from earmark.ingest.hillstrom import customers_schema, ingest_hillstrom, outcomes_schema
-from earmark.validate import validate_dir
 
 pytestmark = pytest.mark.unit
 

@@ -8,8 +8,8 @@ import pytest
 
 from earmark import contract
 from earmark.cli import main
+from earmark.contract.validate import validate_dir
 from earmark.ingest.mall_customers import customers_schema, ingest_mall_customers
-from earmark.validate import validate_dir
 
 pytestmark = pytest.mark.unit
 

@@ -15,8 +15,8 @@ import pytest
 
 from earmark import contract
 from earmark.cli import main
+from earmark.contract.validate import validate_dir
 from earmark.ingest.online_retail import ingest_online_retail
-from earmark.validate import validate_dir
 
 pytestmark = pytest.mark.unit
 

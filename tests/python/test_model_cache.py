@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earmark.model_cache import cache_key, cached_frame
+from earmark.dbt.model_cache import cache_key, cached_frame
 
 pytestmark = pytest.mark.unit
 

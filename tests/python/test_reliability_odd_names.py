@@ -23,8 +23,8 @@ import pytest
 from conftest import FEATURES_BUILD, customer_record, query, run_dbt
 
 from earmark import contract
+from earmark.contract.validate import validate_dir
 from earmark.simulate import simulate_world
-from earmark.validate import validate_dir
 
 pytestmark = pytest.mark.integration
 

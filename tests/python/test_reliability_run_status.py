@@ -21,7 +21,7 @@ import pytest
 from conftest import FEATURES_BUILD, customer_record, query, run_dbt
 
 from earmark import contract
-from earmark.warehouse import last_build_problem
+from earmark.reporting.warehouse import last_build_problem
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,7 @@ import pytest
 from conftest import FEATURES_BUILD, query, run_dbt
 
 from earmark import contract
-from earmark.validate import validate_dir
+from earmark.contract.validate import validate_dir
 
 pytestmark = pytest.mark.integration
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
 
+from earmark.bench.segmentation import run_benchmark, synthetic_customers
 from earmark.cli import main
 from earmark.ingest.mall_customers import ingest_mall_customers
 from earmark.segmentation import (
@@ -30,7 +31,6 @@ from earmark.segmentation import (
     scan_k,
     segment,
 )
-from earmark.segmentation.bench import run_benchmark, synthetic_customers
 
 pytestmark = pytest.mark.unit
 

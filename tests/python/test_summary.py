@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from earmark import summary as summary_module
 from earmark.cli import main
-from earmark.summary import SUMMARY_MARTS, use_colour
+from earmark.reporting import summary as summary_module
+from earmark.reporting.summary import SUMMARY_MARTS, use_colour
 
 pytestmark = pytest.mark.unit
 

@@ -9,6 +9,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from threadpoolctl import threadpool_limits
 
+from earmark.bench.uplift import run_benchmark
 from earmark.uplift import (
     apply_design,
     assign_folds,
@@ -33,7 +34,6 @@ from earmark.uplift import (
     uplift_at,
     uplift_by_decile,
 )
-from earmark.uplift.bench import run_benchmark
 from earmark.uplift.learners import fit_outcome_model, holdout_split, predict_outcome
 from earmark.uplift.tlearner import TLearnerResult
 

@@ -12,8 +12,8 @@ import pytest
 
 from earmark import contract
 from earmark.cli import main
-from earmark.contract_doc import END_MARKER, START_MARKER, generated_part, render_markdown
-from earmark.validate import RULE_NAMES, RULES, format_violations, validate_dir
+from earmark.contract.docs import END_MARKER, START_MARKER, generated_part, render_markdown
+from earmark.contract.validate import RULE_NAMES, RULES, format_violations, validate_dir
 
 pytestmark = pytest.mark.unit
 
@@ -315,7 +315,7 @@ def test_contract_doc_matches_the_code() -> None:
     document = DOC.read_text(encoding="utf-8")
     assert document.count(START_MARKER) == 1 and document.count(END_MARKER) == 1
     assert generated_part(document) == render_markdown(), (
-        "docs/input_contract.md is out of date: run `python -m earmark.contract_doc`"
+        "docs/input_contract.md is out of date: run `python -m earmark.contract.docs`"
     )
 
 

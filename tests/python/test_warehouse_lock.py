@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from earmark.results import warehouse_figures
-from earmark.warehouse import WarehouseLocked, WarehouseMissing, connect_read_only
+from earmark.reporting.results import warehouse_figures
+from earmark.reporting.warehouse import WarehouseLocked, WarehouseMissing, connect_read_only
 
 pytestmark = pytest.mark.unit
 

@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from playwright.sync_api import ConsoleMessage, Page, Response
 
-from earmark.report_server import wait_until_settled
+from earmark.reporting.site_server import wait_until_settled
 
 # Evidence's own folders in a build: the app bundle, query results, data, and its explore/settings UIs.
 NOT_PAGES = {"_app", "api", "data", "explore", "settings"}

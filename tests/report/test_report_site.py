@@ -51,7 +51,7 @@ from site_checks import (  # noqa: E402
     screenshot_name,
 )
 
-from earmark.report_server import launch_chromium, serve, wait_until_settled  # noqa: E402
+from earmark.reporting.site_server import launch_chromium, serve, wait_until_settled  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 

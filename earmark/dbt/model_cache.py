@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow
 import sklearn
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # earmark/, this file being earmark/dbt/
 PYTHON_MODELS = PACKAGE_ROOT.parent / "python_models"
 
 

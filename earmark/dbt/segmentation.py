@@ -1,9 +1,8 @@
-"""What the thin dbt Python models in python_models/segmentation share: reading the build's parameters
-and rebuilding the same clustering space from them, so each model runs one step of the pipeline."""
+"""What the thin dbt Python models in python_models/segmentation share: rebuilding the same clustering
+space from the run parameters, so each model runs one step of the pipeline."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,24 +13,6 @@ from earmark.segmentation.config import FeatureConfig
 from earmark.segmentation.features import FeatureMatrix, TooFewFeatures, build_feature_matrix
 from earmark.segmentation.pca import PcaDiagnostics, pca_diagnostics, project
 from earmark.segmentation.verdict import VerdictThresholds
-
-
-def read_parameters(parameters: pd.DataFrame) -> dict[str, Any]:
-    """The rows of int_run_parameters (parameter_name, JSON parameter_value) as a dict of Python values."""
-    return {
-        str(name): json.loads(value)
-        for name, value in zip(parameters["parameter_name"], parameters["parameter_value"], strict=True)
-    }
-
-
-def used_parameters(parameters: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
-    """The rows of int_run_parameters a model reads, in the order of `names` (every name must be there):
-    what it depends on, so what a cached output is keyed by (earmark.model_cache)."""
-    missing = sorted(set(names) - set(parameters["parameter_name"]))
-    if missing:
-        raise KeyError(f"int_run_parameters has no {missing}")
-    rows = parameters.set_index("parameter_name").loc[list(names)].reset_index()
-    return rows[["parameter_name", "parameter_value"]]
 
 
 @dataclass
@@ -75,11 +56,6 @@ def clustering_space_or_none(customers: pd.DataFrame, params: dict[str, Any]) ->
         return clustering_space(customers, params)
     except TooFewFeatures:
         return None
-
-
-def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
-    """A zero-row frame with typed columns, so contracted marts on top keep their types."""
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
 
 
 def verdict_thresholds(params: dict[str, Any]) -> VerdictThresholds:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from earmark.warehouse import connect_read_only
+from earmark.reporting.warehouse import connect_read_only
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str):

@@ -77,7 +77,7 @@ LOGICAL_TYPES: dict[str, tuple[pa.DataType, tuple[str, ...]]] = {
 # How a VARCHAR column is tested for each non-string logical type: a SQL predicate over `{c}` (a quoted
 # column reference) that is true when the non-null value is acceptable, and the cast target named in
 # messages. `earmark validate` and dbt's on-run-start check (macro assert_raw_contract, through the
-# `text_check` meta that earmark.contract_dbt writes into the sources) both use these, so they agree.
+# `text_check` meta that earmark.contract.dbt_sources writes into the sources) both use these, so they agree.
 TEXT_CASTS: dict[str, tuple[str, str]] = {
     # try_cast('1.5' AS BIGINT) rounds to 2 and try_cast('0x10' AS BIGINT) reads hex as 16: the value
     # must also read as the same whole number as a DOUBLE, so nothing is rounded or reinterpreted.

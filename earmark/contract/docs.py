@@ -4,8 +4,8 @@ docs/input_contract.md holds a hand-written introduction and, between the marker
 `END_MARKER`, the output of `render_markdown()`; a test checks the two agree. After changing the
 contract or the rules, refresh the document with
 
-    python -m earmark.contract_doc            # rewrites the generated part of docs/input_contract.md
-    python -m earmark.contract_doc --check    # exits 1 when the document is out of date
+    python -m earmark.contract.docs            # rewrites the generated part of docs/input_contract.md
+    python -m earmark.contract.docs --check    # exits 1 when the document is out of date
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from earmark.contract import ENTITIES, LOGICAL_TYPES, TEXT_CASTS, Entity
-from earmark.validate import RULES, format_violations
+from earmark.contract.spec import ENTITIES, LOGICAL_TYPES, TEXT_CASTS, Entity
+from earmark.contract.validate import RULES, format_violations
 
 START_MARKER = "<!-- contract:start -->"
 END_MARKER = "<!-- contract:end -->"
-DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "input_contract.md"
+DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "input_contract.md"
 EXAMPLE_DIR = "raw"
 
 
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     updated = update_document(document)
     if args.check:
         if updated != document:
-            print(f"{path} is out of date: run python -m earmark.contract_doc", file=sys.stderr)
+            print(f"{path} is out of date: run python -m earmark.contract.docs", file=sys.stderr)
             return 1
         return 0
     if updated != document:

@@ -1,4 +1,4 @@
-"""What the uplift dbt models compute from their frames (earmark.uplift_glue): stable assignment keys,
+"""What the uplift dbt models compute from their frames (earmark.dbt.uplift): stable assignment keys,
 the learner selection and effect groups, the doubly robust policy values, and the outcome checks, on a
 synthetic confounded campaign with a known effect."""
 
@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 from test_metalearners import confounded_frame
 
-from earmark.uplift.metalearners import META_LEARNERS, fit_uplift
-from earmark.uplift_glue import (
+from earmark.dbt.uplift import (
     assignment_keys,
     check_outcome,
     learner_selection,
@@ -18,6 +17,7 @@ from earmark.uplift_glue import (
     policy_values,
     scores_by_assignment,
 )
+from earmark.uplift.metalearners import META_LEARNERS, fit_uplift
 
 pytestmark = pytest.mark.unit
 
@@ -230,7 +230,7 @@ def test_too_small_a_campaign_is_not_estimable_with_its_reason():
 
 
 def test_customers_without_accounts_are_their_own_clusters():
-    from earmark.uplift_glue import accounts_of
+    from earmark.dbt.uplift import accounts_of
 
     customers = pd.Series(["C1", "C2", "C3"])
     assert accounts_of(customers, pd.Series(dtype="float64")).tolist() == ["solo:C1", "solo:C2", "solo:C3"]

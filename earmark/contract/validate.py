@@ -7,7 +7,7 @@ rows, nulls in non-nullable columns and unparseable text values together; a seco
 only when a text column has unparseable values, to fetch a few examples.
 
 The rules, their meaning and an example message each are in `RULES` (the examples are built by the
-same functions as the real messages); `earmark.contract_doc` renders them into docs/input_contract.md.
+same functions as the real messages); `earmark.contract.docs` renders them into docs/input_contract.md.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from earmark.contract import ENTITIES, LOGICAL_TYPES, TEXT_CASTS, Column, ContractViolation, Entity
-from earmark.duckdb_paths import UNSUPPORTED_PATH_CHARACTERS, path_literal, unsupported_characters
+from earmark.contract.duckdb_paths import UNSUPPORTED_PATH_CHARACTERS, path_literal, unsupported_characters
+from earmark.contract.spec import ENTITIES, LOGICAL_TYPES, TEXT_CASTS, Column, ContractViolation, Entity
 
 FILE_LEVEL = "*"
 MAX_EXAMPLES = 3

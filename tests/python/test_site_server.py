@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from earmark.report_server import make_server, serve
+from earmark.reporting.site_server import make_server, serve
 
 pytestmark = pytest.mark.unit
 

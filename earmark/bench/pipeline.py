@@ -50,9 +50,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from earmark import contract
-from earmark.duckdb_paths import path_literal
+from earmark.bench.segmentation import StepRecorder
+from earmark.contract.duckdb_paths import path_literal
 from earmark.new_day import split_last_day
-from earmark.segmentation.bench import StepRecorder
 
 # --------------------------------------------------------------------------------------------------
 # Stages
