@@ -20,7 +20,7 @@ LOCK_DIR := requirements
 INSTALLED := $(VENV)/.installed-runtime
 DEV_INSTALLED := $(VENV)/.installed-dev
 SPARK_INSTALLED := $(VENV)/.installed-spark
-DBT_INPUTS := dbt_project.yml profiles.yml $(shell find models python_models seeds macros tests/dbt earmark \
+DBT_INPUTS := dbt_project.yml profiles.yml $(shell find models seeds macros tests/dbt earmark \
 	-type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.py' -o -name '*.md' \) 2>/dev/null)
 BUILD_STAMP := target/.build-$(subst /,_,$(RAW_DIR))-$(subst /,_,$(EARMARK_DB))
 

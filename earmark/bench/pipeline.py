@@ -97,13 +97,13 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "segmentation",
         "clustering Python models, personas, treatment bands, segmentation marts",
-        ("python_models/segmentation/", "models/intermediate/segmentation/", "models/marts/segmentation/"),
+        ("models/intermediate/segmentation/", "models/marts/segmentation/"),
         "resolved customers",
     ),
     Stage(
         "uplift",
         "training set, cross-fitted T-learner and its validation, uplift marts",
-        ("python_models/uplift/", "models/intermediate/uplift/", "models/marts/uplift/"),
+        ("models/intermediate/uplift/", "models/marts/uplift/"),
         "treatment rows",
     ),
     Stage(

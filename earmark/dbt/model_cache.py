@@ -8,7 +8,7 @@ the uplift fit (minutes at a million users) is reused, and the result is the one
 
 The key covers: the model's name; every input frame (column names, dtypes and the sorted row hashes of
 pandas, so row order does not count: the models sort their inputs); the source of every file of the
-`earmark` package and of `python_models/`; and the versions of Python, numpy, pandas, scikit-learn and
+`earmark` package and of the dbt Python models (`models/**/*.py`); and the versions of Python, numpy, pandas, scikit-learn and
 pyarrow. Frames are stored as Parquet under `<cache_dir>/<model name>/<key>.parquet`, one per model
 (storing a new key drops the old ones), next to a small `hits.json` counting reuses per key (what a test
 checks). A `cache_dir` of None turns caching off.
@@ -28,15 +28,15 @@ import pyarrow
 import sklearn
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # earmark/, this file being earmark/dbt/
-PYTHON_MODELS = PACKAGE_ROOT.parent / "python_models"
+DBT_MODELS = PACKAGE_ROOT.parent / "models"
 
 
 def code_digest() -> str:
-    """Hash of the source the models run: the earmark package and python_models/ (when present)."""
+    """Hash of the source the models run: the earmark package and the dbt Python models (when present)."""
     digest = hashlib.sha256()
     files = sorted(PACKAGE_ROOT.rglob("*.py"))
-    if PYTHON_MODELS.is_dir():
-        files += sorted(PYTHON_MODELS.rglob("*.py"))
+    if DBT_MODELS.is_dir():
+        files += sorted(DBT_MODELS.rglob("*.py"))
     for path in files:
         digest.update(str(path.relative_to(PACKAGE_ROOT.parent)).encode())
         digest.update(path.read_bytes())

@@ -1,4 +1,4 @@
-"""What the thin dbt Python models in python_models/uplift share: the policy campaign's rows, their stable
+"""What the thin dbt Python models in models/intermediate/uplift share: the policy campaign's rows, their stable
 keys and their covariates, rebuilt identically from the build's parameters in each model."""
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ SELECTION_COLUMNS = {
 
 
 def scores_by_assignment(scores: pd.DataFrame) -> pd.DataFrame:
-    """The treatment arms' rows of uplift_user_scores pivoted to one row per assignment (columns
+    """The treatment arms' rows of int_uplift_learner_scores pivoted to one row per assignment (columns
     '<column>:<arm>'), ordered by customer then assignment so sums do not follow the file's order."""
     treated = scores[~scores["is_control_arm"]]
     value_columns = [c for c in scores.columns if c.startswith("uplift_")] + ["pseudo_outcome"]
@@ -317,7 +317,7 @@ def policy_values(
     which logged row a nudged account's nudge reaches is read from `audience` (treatment_row_number,
     is_in_nudge_audience: int_assignment_nudge_audience, judged on out-of-fold scores), since judging a
     row by today's score, from models that saw its outcome, would flatter the policy. scores:
-    int_user_arm_uplift. account_of: customer_id -> account."""
+    int_customer_arm_uplift. account_of: customer_id -> account."""
     from earmark.uplift.policy_value import bootstrap_total
 
     policies = sorted(reach["policy"].unique())
@@ -440,7 +440,7 @@ def current_scores(
     out_of_fold: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every learner's score of each current customer for each treatment arm of the campaign, from its fold
-    models (earmark.uplift.metalearners.score_rows), as rows of uplift_user_scores (`columns`: name ->
+    models (earmark.uplift.metalearners.score_rows), as rows of int_uplift_learner_scores (`columns`: name ->
     dtype; the columns a current row does not have are null). A customer the campaign reached is scored by
     the models of its own fold (`out_of_fold`: customer_id and fold of the campaign's rows), which never saw
     its outcome, so no decision, and no value estimated for it, rests on a model that learned that outcome."""

@@ -10,8 +10,6 @@ LAYER_PREFIXES = {"staging": "stg_", "intermediate": "int_"}
 
 def _layer(model: Model) -> str:
     parts = model.original_file_path.split("/")
-    if parts[0] == "python_models":
-        return "python"
     return parts[1] if len(parts) > 2 else "models"
 
 
@@ -34,7 +32,7 @@ def name_matches_layer(model: Model) -> RuleViolation | None:
         return RuleViolation(message=f"A model in {layer}/ must be named {prefix}...")
     if layer == "staging" and "__" not in model.name:
         return RuleViolation(message="A staging model is named stg_<source>__<entity>.")
-    if layer in ("marts", "python") and model.name.startswith(tuple(LAYER_PREFIXES.values())):
+    if layer == "marts" and model.name.startswith(tuple(LAYER_PREFIXES.values())):
         return RuleViolation(message=f"A {layer} model is named for its entity, without a layer prefix.")
     return None
 

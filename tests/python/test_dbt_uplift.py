@@ -17,6 +17,8 @@ from earmark.dbt.uplift import (
     policy_values,
     scores_by_assignment,
 )
+from earmark.dbt.uplift_scores import FIT_PARAMETERS, LEARNER_SCORE_COLUMNS, campaign_fits, learner_scores
+from earmark.dbt.uplift_validation import SCORE_COLUMNS, VALIDATION_COLUMNS, validation_rows
 from earmark.uplift.metalearners import META_LEARNERS, fit_uplift
 
 pytestmark = pytest.mark.unit
@@ -33,7 +35,7 @@ PARAMS = {
 
 
 def scores_frame(frame: pd.DataFrame, fit) -> pd.DataFrame:
-    """The columns of uplift_user_scores the glue reads, built from a fit (control and nudge rows)."""
+    """The columns of int_uplift_learner_scores the glue reads, built from a fit (control and nudge rows)."""
     nu = fit.nuisances
     frames = []
     for arm in nu.arms_order:
@@ -236,3 +238,86 @@ def test_customers_without_accounts_are_their_own_clusters():
     assert accounts_of(customers, pd.Series(dtype="float64")).tolist() == ["solo:C1", "solo:C2", "solo:C3"]
     mapped = accounts_of(customers, pd.Series({"C1": "A", "C3": "B"}))
     assert mapped.tolist() == ["A", "solo:C2", "B"]
+
+
+FIT_PARAMS = {
+    "policy_campaign_id": None,
+    "uplift_covariates": ["activity", "noise"],
+    "uplift_outcome": "is_converted",
+    "uplift_outcome_type": "binary",
+    "uplift_learner": "logistic",
+    "uplift_folds": 5,
+    "uplift_calibrate": False,
+    "uplift_propensity_clip": 0.01,
+    "human_outreach_arm": "human_outreach",
+    "uplift_seed": 42,
+}
+
+
+def training_frame(n: int = 4000, seed: int = 5) -> tuple[pd.DataFrame, np.ndarray]:
+    """The confounded campaign as int_campaign_training_set gives it: one row per assignment."""
+    frame, effect = confounded_frame(n=n, seed=seed)
+    frame = frame.rename(columns={"converted": "is_converted"})
+    frame.insert(0, "treatment_row_number", np.arange(n))
+    frame.insert(1, "campaign_id", "c1")
+    frame["treated_at"] = pd.Timestamp("2025-03-01")
+    return frame, effect
+
+
+def test_learner_scores_out_of_fold_and_current_rows_hold_the_true_effects() -> None:
+    training, effect = training_frame()
+    assert list(FIT_PARAMS) == list(FIT_PARAMETERS)
+    fits = campaign_fits(training, FIT_PARAMS)
+    assert [campaign for campaign, _, _ in fits] == ["c1"]
+    # today's customers: a fresh draw of the same covariates, ids apart from the campaign's
+    scoring = training[["customer_id", "activity", "noise"]].iloc[:500].copy()
+    scoring["customer_id"] = "N" + scoring["customer_id"]
+    scores = learner_scores(fits, scoring)
+    assert list(scores.columns) == list(LEARNER_SCORE_COLUMNS)
+    assert scores["user_arm_score_id"].is_unique
+    out_of_fold = scores[scores["score_basis"] == "out_of_fold"]
+    current = scores[scores["score_basis"] == "current"]
+    assert len(out_of_fold) == 2 * len(training)  # control and nudge rows per assignment
+    assert len(current) == len(scoring) and set(current["scored_arm"]) == {"nudge"}
+    assert out_of_fold["fold"].between(0, 4).all() and current["fold"].isna().all()
+    nudge = out_of_fold[out_of_fold["scored_arm"] == "nudge"].sort_values("treatment_row_number")
+    # the DR learner tells the helped (+0.15) from the harmed (-0.05), out of fold
+    helped = effect > 0
+    dr = nudge["uplift_dr_learner"].to_numpy()
+    assert dr[helped].mean() == pytest.approx(0.15, abs=0.05)
+    assert dr[~helped].mean() == pytest.approx(-0.05, abs=0.05)
+    assert (current["uplift_dr_learner"].to_numpy()[helped[:500]] > 0).mean() > 0.8
+
+
+def test_learner_scores_do_not_depend_on_row_order() -> None:
+    training, _ = training_frame(n=2000)
+    shuffled = training.sample(frac=1.0, random_state=9).reset_index(drop=True)
+    key = ["score_basis", "user_arm_score_id"]
+    one = learner_scores(campaign_fits(training, FIT_PARAMS), training.iloc[:0])
+    two = learner_scores(campaign_fits(shuffled, FIT_PARAMS), training.iloc[:0])
+    pd.testing.assert_frame_equal(
+        one.sort_values(key).reset_index(drop=True), two.sort_values(key).reset_index(drop=True)
+    )
+
+
+def test_a_campaign_without_a_control_arm_gives_the_typed_empty_table() -> None:
+    training, _ = training_frame(n=500)
+    training["arm"] = "nudge"
+    scores = learner_scores(campaign_fits(training, FIT_PARAMS), training.iloc[:0])
+    assert scores.empty
+    assert {c: str(t) for c, t in scores.dtypes.items()} == LEARNER_SCORE_COLUMNS
+
+
+def test_validation_rows_reweighting_holds_the_true_average_effect() -> None:
+    training, effect = training_frame()
+    scores = learner_scores(campaign_fits(training, FIT_PARAMS), training.iloc[:0])
+    # as int_customer_arm_uplift gives them: the chosen learner's uplift and the observed arm and outcome
+    scores = scores.rename(columns={"uplift_dr_learner": "uplift"})[list(SCORE_COLUMNS)]
+    table = validation_rows(scores, {"uplift_bootstrap": 50, "uplift_seed": 42})
+    assert list(table.columns) == ["validation_row_id", *VALIDATION_COLUMNS]
+    assert table["validation_row_id"].is_unique
+    assert set(table["arm"]) == {"nudge"} and set(table["estimator"]) == {"randomised", "ipw"}
+    assert (table["rows_evaluated"] == len(training)).all()
+    ate = table[(table["metric"] == "ate") & (table["estimator"] == "ipw")].iloc[0]
+    assert ate["ci_low"] <= effect.mean() <= ate["ci_high"]
+    assert validation_rows(scores.iloc[:0], {"uplift_bootstrap": 50, "uplift_seed": 42}).empty

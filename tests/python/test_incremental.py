@@ -96,7 +96,7 @@ def test_cleaning_statused_only_the_new_lines(days: dict[str, Path]) -> None:
 def test_the_uplift_fit_was_reused(days: dict[str, Path]) -> None:
     # the uplift fit is stored as fitted models (today's customers are scored from them on every build),
     # the validation as its output frame
-    for model, stored in (("uplift_user_scores", "*.pickle"), ("uplift_validation_fit", "*.parquet")):
+    for model, stored in (("int_uplift_learner_scores", "*.pickle"), ("int_uplift_validation", "*.parquet")):
         hits = json.loads((days["work"] / "cache" / model / "hits.json").read_text())
         assert list(hits.values()) == [1], model  # computed for yesterday, reused today
         assert len(list((days["work"] / "cache" / model).glob(stored))) == 1

@@ -230,8 +230,8 @@ def test_policy_values_against_the_truth(demo: tuple[Path, Path]) -> None:
         "or (scores.is_admin and not scores.is_nudge_expected_to_help))), "
         "count(*) filter (where exposure.is_targeted and exposure.action = 'automated_nudge' "
         "and scores.is_admin and scores.is_nudge_expected_to_help) "
-        "from intermediate.int_user_policy_exposure as exposure "
-        "inner join intermediate.int_user_uplift_scores as scores using (customer_id)",
+        "from intermediate.int_customer_policy_exposure as exposure "
+        "inner join intermediate.int_customer_policy_uplift as scores using (customer_id)",
     )[0]
     # the nudges reach admins, only those with evidence that it helps them
     assert reached[0] > 0 and reached[1] == 0 and reached[2] > 0

@@ -28,7 +28,7 @@ POSITION_COLUMNS = {
     # the treatment row's line in treatments.parquet, and the out-of-fold score id made from it
     # ('<treatment_row_number>:<arm>'; current scores' ids are 'current:<campaign>:<customer>:<arm>'):
     # the Python model's output and the mart that publishes it
-    "uplift_user_scores": ["treatment_row_number", "user_arm_score_id"],
+    "int_uplift_learner_scores": ["treatment_row_number", "user_arm_score_id"],
     "user_uplift_scores": ["treatment_row_number", "user_arm_score_id"],
 }
 

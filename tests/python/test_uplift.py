@@ -475,7 +475,7 @@ def test_treatment_propensity_of_one_arm_against_control() -> None:
 def test_single_arm_propensity_against_control_is_the_any_treatment_propensity(
     campaign: pd.DataFrame,
 ) -> None:
-    # uplift_user_scores reuses one model for both when a campaign has a single treatment arm
+    # int_uplift_learner_scores reuses one model for both when a campaign has a single treatment arm
     anyarm = treatment_propensity(campaign, covariates=COVARIATES)
     one_arm = treatment_propensity(campaign, covariates=COVARIATES, treated_arm="treatment")
     pd.testing.assert_series_equal(anyarm, one_arm)

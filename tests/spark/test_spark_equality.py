@@ -40,7 +40,7 @@ SELECTION = [
     "path:models/intermediate/identity",
     "path:models/intermediate/features",
     "int_run_parameters",
-    "int_user_uplift_scores",
+    "int_customer_policy_uplift",
     "int_account_uplift_rollup",
     "int_account_policy_gates",
 ]
@@ -279,6 +279,6 @@ def test_spark_builds_the_sql_layers_with_duckdbs_results(tmp_path: Path) -> Non
 
     for name, rows in EXPECTED_ROWS.items():
         assert counts[name] == rows, f"{name}: {counts[name]} rows, expected {rows}"
-    scored = counts["int_user_uplift_scores"]
+    scored = counts["int_customer_policy_uplift"]
     assert 20000 < scored <= score_rows
     print(f"\n{len(counts)} tables equal on DuckDB and Spark in {time.monotonic() - started:.0f} s")

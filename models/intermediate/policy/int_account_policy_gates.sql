@@ -1,6 +1,6 @@
 -- The account policy: every account passes the gates in this order and gets exactly one action.
 --   1 no_scores        no scored user: nothing to decide on (no_action)
---   2 admin_veto       an admin is a predicted sleeping dog (int_user_uplift_scores) (do_not_disturb)
+--   2 admin_veto       an admin is a predicted sleeping dog (int_customer_policy_uplift) (do_not_disturb)
 --   3 toxic_users      sleeping-dog share > toxic_user_share (cs_health_check: customer success first)
 --   4 unprofitable     neither a nudge nor a call is worth its cost (no_action)
 --   5 too_small        an account (not a customer without one) with fewer scored users than

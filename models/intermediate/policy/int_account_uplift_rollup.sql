@@ -1,6 +1,6 @@
 -- Users rolled up to accounts (a customer without an account is its own account): scored users, admins,
 -- predicted sleeping dogs, summed uplift, and what acting would be worth and cost. A nudge goes to the
--- account's nudge audience (int_user_uplift_scores.is_in_nudge_audience: its scored users except the
+-- account's nudge audience (int_customer_policy_uplift.is_in_nudge_audience: its scored users except the
 -- predicted sleeping dogs and the admins predicted to be hurt), so its value and cost are summed over
 -- that audience; a call reaches the whole account.
 -- The value of a call is the summed predicted uplift of human outreach where a past campaign measured
@@ -15,7 +15,7 @@ customers as (
 
 user_scores as (
 
-    select * from {{ ref('int_user_uplift_scores') }}
+    select * from {{ ref('int_customer_policy_uplift') }}
 
 ),
 

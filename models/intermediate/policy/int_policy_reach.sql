@@ -1,6 +1,6 @@
 -- Which users each policy reaches, and by which channel: a call reaches every scored user of the
 -- account, a nudge the users of its nudge_audience (int_policy_members). The grain the policies' true
--- values (policy_comparison) and doubly robust values (policy_value_fit) are summed over.
+-- values (policy_comparison) and doubly robust values (int_policy_values) are summed over.
 with
 
 members as (
@@ -11,7 +11,7 @@ members as (
 
 users as (
 
-    select * from {{ ref('int_user_policy_exposure') }}
+    select * from {{ ref('int_customer_policy_exposure') }}
 
 ),
 

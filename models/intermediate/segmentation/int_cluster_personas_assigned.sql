@@ -6,7 +6,7 @@ with
 
 feature_profiles as (
 
-    select * from {{ ref('segmentation_profiles') }}
+    select * from {{ ref('int_segmentation_profiles') }}
 
 ),
 

@@ -11,7 +11,7 @@ customers as (
 
 assignments as (
 
-    select * from {{ ref('segmentation_assignments') }}
+    select * from {{ ref('int_segmentation_assignments') }}
 
 ),
 
@@ -23,7 +23,7 @@ personas as (
 
 verdict as (
 
-    select verdict from {{ ref('segmentation_verdict_fit') }}
+    select verdict from {{ ref('int_segmentation_verdict') }}
     where criterion = 'overall'
 
 ),

@@ -2,13 +2,13 @@
 -- under the policy's audience rule (macro nudge_audience), judged on the out-of-fold score of its most
 -- favourable automated arm and that score's effect-group bounds, as int_customer_model_uplift judges
 -- today's scores (an arm that does not validate gives its DR average effect and interval). The doubly
--- robust value of Earmark's policy (policy_value_fit) reads it: judging a logged row by a score whose
+-- robust value of Earmark's policy (int_policy_values) reads it: judging a logged row by a score whose
 -- model saw that row's outcome would flatter the policy.
 with
 
 scores as (
 
-    select * from {{ ref('int_user_arm_uplift') }}
+    select * from {{ ref('int_customer_arm_uplift') }}
     where not is_control_arm and scored_arm != '{{ var("human_outreach_arm") }}'
 
 ),

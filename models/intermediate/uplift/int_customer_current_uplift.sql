@@ -1,12 +1,12 @@
 -- Per current customer and treatment arm: the uplift of the learner chosen for the arm, scored on the
--- covariates as of the as-of date (uplift_user_scores, score_basis 'current'), and the effect group that
+-- covariates as of the as-of date (int_uplift_learner_scores, score_basis 'current'), and the effect group that
 -- score falls in, with the group's harm and benefit bounds, the one-sided 95% DR upper and lower bounds
 -- (groups and bounds from the out-of-fold evidence: uplift_effect_groups).
 with
 
 scores as (
 
-    select * from {{ ref('uplift_user_scores') }}
+    select * from {{ ref('int_uplift_learner_scores') }}
     where score_basis = 'current'
 
 ),

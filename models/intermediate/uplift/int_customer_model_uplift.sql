@@ -30,7 +30,7 @@ reached as (
         customer_id,
         scored_arm
 
-    from {{ ref('int_user_arm_uplift') }}
+    from {{ ref('int_customer_arm_uplift') }}
     where not is_control_arm
 
 ),

@@ -10,7 +10,7 @@ features as (
 
 assignments as (
 
-    select * from {{ ref('segmentation_assignments') }}
+    select * from {{ ref('int_segmentation_assignments') }}
 
 ),
 

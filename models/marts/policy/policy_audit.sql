@@ -7,7 +7,7 @@ with
 
 users as (
 
-    select * from {{ ref('int_user_policy_exposure') }}
+    select * from {{ ref('int_customer_policy_exposure') }}
     where true_archetype is not null
 
 ),

@@ -2,14 +2,14 @@
 -- oracles, side by side over the scored users: accounts (and how many by a call) and users touched (a
 -- call touches the whole account, a nudge its audience: int_policy_reach);
 -- the doubly robust estimate of incremental and net value on the logged campaigns with its
--- account-bootstrap interval (policy_value_fit, from out-of-fold pseudo-outcomes, so it needs no truth);
+-- account-bootstrap interval (int_policy_values, from out-of-fold pseudo-outcomes, so it needs no truth);
 -- the true values where truth exists, to check the estimate against; cost; and the sleeping dogs,
 -- admins and sure things each policy touches.
 with
 
 users as (
 
-    select * from {{ ref('int_user_policy_exposure') }}
+    select * from {{ ref('int_customer_policy_exposure') }}
 
 ),
 
@@ -32,7 +32,7 @@ sleeping_dog_admin_accounts as (
 
 estimates as (
 
-    select * from {{ ref('policy_value_fit') }}
+    select * from {{ ref('int_policy_values') }}
 
 ),
 

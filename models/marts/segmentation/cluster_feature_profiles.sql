@@ -13,4 +13,4 @@ select
     population_sd,
     z
 
-from {{ ref('segmentation_profiles') }}
+from {{ ref('int_segmentation_profiles') }}

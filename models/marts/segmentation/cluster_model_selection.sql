@@ -20,4 +20,4 @@ select
     is_chosen,
     selection_rule
 
-from {{ ref('segmentation_k_scan') }}
+from {{ ref('int_segmentation_k_scan') }}

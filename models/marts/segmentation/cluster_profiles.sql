@@ -4,13 +4,13 @@ with
 
 assignments as (
 
-    select * from {{ ref('segmentation_assignments') }}
+    select * from {{ ref('int_segmentation_assignments') }}
 
 ),
 
 stability as (
 
-    select * from {{ ref('segmentation_stability') }}
+    select * from {{ ref('int_segmentation_stability') }}
 
 ),
 
@@ -22,7 +22,7 @@ personas as (
 
 feature_profiles as (
 
-    select * from {{ ref('segmentation_profiles') }}
+    select * from {{ ref('int_segmentation_profiles') }}
 
 ),
 

@@ -16,4 +16,4 @@ select
     used_for_clustering,
     rule
 
-from {{ ref('segmentation_pca_fit') }}
+from {{ ref('int_segmentation_pca') }}

@@ -13,4 +13,4 @@ select
     verdict,
     detail
 
-from {{ ref('segmentation_verdict_fit') }}
+from {{ ref('int_segmentation_verdict') }}

@@ -15,5 +15,5 @@ select
     ci_low,
     ci_high
 
-from {{ ref('uplift_validation_fit') }}
+from {{ ref('int_uplift_validation') }}
 where section = 'decile'

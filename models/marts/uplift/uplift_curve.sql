@@ -10,5 +10,5 @@ select
     ci_high,
     random_gain
 
-from {{ ref('uplift_validation_fit') }}
+from {{ ref('int_uplift_validation') }}
 where section = 'curve'

@@ -19,5 +19,5 @@ select
     dr_harm_bound,
     dr_benefit_bound
 
-from {{ ref('uplift_learner_selection') }}
+from {{ ref('int_uplift_learner_selection') }}
 where section = 'effect_group'

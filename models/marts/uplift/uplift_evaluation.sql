@@ -13,5 +13,5 @@ select
     assignment_auc,
     rows_evaluated
 
-from {{ ref('uplift_validation_fit') }}
+from {{ ref('int_uplift_validation') }}
 where section = 'summary'

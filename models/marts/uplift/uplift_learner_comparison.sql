@@ -23,5 +23,5 @@ select
     gain_ci_high,
     is_chosen
 
-from {{ ref('uplift_learner_selection') }}
+from {{ ref('int_uplift_learner_selection') }}
 where section = 'learner'

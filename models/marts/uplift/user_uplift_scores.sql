@@ -33,4 +33,4 @@ select
     observed_outcome,
     is_control_arm
 
-from {{ ref('int_user_arm_uplift') }}
+from {{ ref('int_customer_arm_uplift') }}

@@ -6,7 +6,7 @@ with
 
 scores as (
 
-    select * from {{ ref('uplift_user_scores') }}
+    select * from {{ ref('int_uplift_learner_scores') }}
     where score_basis = 'out_of_fold'
 
 ),

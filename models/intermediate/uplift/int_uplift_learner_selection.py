@@ -20,7 +20,7 @@ USED_PARAMETERS = (
 def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(used_parameters(dbt.ref("int_run_parameters").df(), USED_PARAMETERS))
-    scores = dbt.ref("uplift_user_scores").df()
+    scores = dbt.ref("int_uplift_learner_scores").df()
     # the evidence is out of fold: today's customers' scores have no outcome to judge them by
     scores = scores[scores["score_basis"] == "out_of_fold"]
     customers = dbt.ref("int_customer_features").df()

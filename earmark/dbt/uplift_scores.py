@@ -1,21 +1,23 @@
-"""Uplift from every meta-learner (T, X and DR, one set of cross-fitted nuisance models:
-earmark.uplift.fit_uplift), per campaign:
+"""The logic of int_uplift_learner_scores: every meta-learner's uplift (T, X and DR, one set of
+cross-fitted nuisance models: earmark.uplift.fit_uplift), per campaign.
 
 - score_basis 'out_of_fold': per campaign assignment and arm, the out-of-fold scores, the AIPW
   pseudo-outcome the doubly robust evidence is computed from, the calibrated assignment propensities and
-  the propensity baseline. The validation and evidence marts read these.
+  the propensity baseline. The validation and evidence models read these.
 - score_basis 'current': per current customer (int_customer_scoring_set, covariates as of the as-of date,
   including customers no campaign reached) and treatment arm, every learner's score from the average of
   its fold models (earmark.uplift.metalearners.score_rows). The policy acts on these.
 
 No cost or value enters here: which learner the policy uses, and what acting is worth, are decided
-downstream (uplift_learner_selection, the policy models), so a change of a cost var never refits."""
+downstream (int_uplift_learner_selection, the policy models), so a change of a cost var never refits.
+"""
+
+from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from earmark.dbt.model_cache import cached_fit
-from earmark.dbt.model_io import empty_frame, read_parameters, used_parameters
+from earmark.dbt.model_io import empty_frame
 from earmark.dbt.uplift import (
     assignment_keys,
     check_outcome,
@@ -28,9 +30,9 @@ from earmark.dbt.uplift import (
     policy_campaign,
 )
 from earmark.uplift import conversion_propensity
-from earmark.uplift.metalearners import META_LEARNERS, fit_uplift
+from earmark.uplift.metalearners import META_LEARNERS, UpliftFit, fit_uplift
 
-COLUMNS = {
+LEARNER_SCORE_COLUMNS = {
     "user_arm_score_id": "str",
     "score_basis": "str",
     "treatment_row_number": "Int64",
@@ -50,7 +52,7 @@ COLUMNS = {
     "propensity_clip": "float64",
 }
 
-USED_PARAMETERS = (
+FIT_PARAMETERS = (
     "policy_campaign_id",
     "uplift_covariates",
     "uplift_outcome",
@@ -64,24 +66,7 @@ USED_PARAMETERS = (
 )
 
 
-def model(dbt, session):
-    dbt.config(materialized="table")
-    # only the parameters the fit reads: they, with the training set, are its cache key
-    parameters = used_parameters(dbt.ref("int_run_parameters").df(), USED_PARAMETERS)
-    training = dbt.ref("int_campaign_training_set").df()
-    scoring = dbt.ref("int_customer_scoring_set").df()
-    # the fit (and its out-of-fold rows) is reused while the training set and the fit's parameters are
-    # unchanged (earmark.dbt.model_cache); today's customers change every day, so they are scored each build
-    fits = cached_fit(
-        dbt.config.get("python_model_cache_dir"),
-        "uplift_user_scores",
-        {"training": training, "parameters": parameters},
-        lambda: campaign_fits(training, read_parameters(parameters)),
-    )
-    return user_scores(fits, scoring)
-
-
-def campaign_fits(training: pd.DataFrame, params: dict) -> list:
+def campaign_fits(training: pd.DataFrame, params: dict) -> list[tuple[str, pd.DataFrame, UpliftFit]]:
     """(campaign id, out-of-fold rows, fit) of the policy campaign (its automated arms) and, when the
     input has one, of the human-outreach campaign (what a call does), each fitted on its own rows."""
     fits = []
@@ -98,20 +83,22 @@ def campaign_fits(training: pd.DataFrame, params: dict) -> list:
     return fits
 
 
-def user_scores(fits: list, scoring: pd.DataFrame) -> pd.DataFrame:
+def learner_scores(fits: list[tuple[str, pd.DataFrame, UpliftFit]], scoring: pd.DataFrame) -> pd.DataFrame:
     """The out-of-fold rows of every fitted campaign, and today's customers scored by its fold models."""
     frames = []
     for campaign_id, out_of_fold, fit in fits:
-        frames += [out_of_fold, current_scores(fit, scoring, campaign_id, COLUMNS, out_of_fold)]
+        frames += [out_of_fold, current_scores(fit, scoring, campaign_id, LEARNER_SCORE_COLUMNS, out_of_fold)]
     if not frames:
-        return empty_frame(COLUMNS)
-    scores = pd.concat(frames, ignore_index=True)[list(COLUMNS)]
+        return empty_frame(LEARNER_SCORE_COLUMNS)
+    scores = pd.concat(frames, ignore_index=True)[list(LEARNER_SCORE_COLUMNS)]
     # numbers keep their types with the current rows' gaps (null fold, pseudo-outcome, ...)
-    numeric = {column: dtype for column, dtype in COLUMNS.items() if dtype in ("Int64", "float64")}
+    numeric = {
+        column: dtype for column, dtype in LEARNER_SCORE_COLUMNS.items() if dtype in ("Int64", "float64")
+    }
     return scores.astype(numeric)
 
 
-def campaign_scores(rows: pd.DataFrame, params: dict):
+def campaign_scores(rows: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, UpliftFit]:
     """(out-of-fold rows, the fit) of one campaign."""
     keys = assignment_keys(rows)
     # the fit samples rows and the calibrators split them by position: put the rows in a seeded hash order
@@ -173,4 +160,4 @@ def campaign_scores(rows: pd.DataFrame, params: dict):
         )
         frame["propensity_clip"] = nu.clip
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True)[list(COLUMNS)], fit
+    return pd.concat(frames, ignore_index=True)[list(LEARNER_SCORE_COLUMNS)], fit

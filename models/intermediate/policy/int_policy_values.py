@@ -22,7 +22,7 @@ def model(dbt, session):
     reach = dbt.ref("int_policy_reach").df()
     # which logged rows Earmark's nudge reaches, judged out of fold
     audience = dbt.ref("int_assignment_nudge_audience").df()
-    scores = dbt.ref("int_user_arm_uplift").df()
-    users = dbt.ref("int_user_uplift_scores").df()
+    scores = dbt.ref("int_customer_arm_uplift").df()
+    users = dbt.ref("int_customer_policy_uplift").df()
     account_of = users.set_index("customer_id")["account_id"].astype(str)
     return policy_values(reach, scores, account_of, params, audience)

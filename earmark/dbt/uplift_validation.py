@@ -1,15 +1,17 @@
-"""Held-out validation of the uplift scores, per treatment arm against control: Qini, AUUC, uplift at
-10/20/30%, the curve and the deciles, each with bootstrap intervals; once as if assignment were
-randomised and once reweighted by the inverse treatment propensity (for biased assignment)."""
+"""The logic of int_uplift_validation: held-out validation of the uplift scores, per treatment arm against
+control: Qini, AUUC, uplift at 10/20/30%, the curve and the deciles, each with bootstrap intervals; once
+as if assignment were randomised and once reweighted by the inverse treatment propensity (for biased
+assignment)."""
+
+from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from earmark.dbt.model_cache import cached_frame
-from earmark.dbt.model_io import empty_frame, read_parameters, used_parameters
+from earmark.dbt.model_io import empty_frame
 from earmark.uplift import evaluate_uplift, ipw_weights, propensity_auc
 
-COLUMNS = {
+VALIDATION_COLUMNS = {
     "arm": "str",
     "estimator": "str",
     "section": "str",
@@ -45,26 +47,14 @@ SCORE_COLUMNS = (
 )
 
 
-def model(dbt, session):
-    dbt.config(materialized="table")
-    parameters = used_parameters(dbt.ref("int_run_parameters").df(), ("uplift_bootstrap", "uplift_seed"))
-    # only what the validation reads, so a cost change (best_net_value) does not redo the bootstrap
-    scores = dbt.ref("int_user_arm_uplift").df()[list(SCORE_COLUMNS)]
-    # the bootstrap is reused while the scores and parameters are unchanged (earmark.dbt.model_cache)
-    return cached_frame(
-        dbt.config.get("python_model_cache_dir"),
-        "uplift_validation_fit",
-        {"scores": scores, "parameters": parameters},
-        lambda: validation_rows(scores, read_parameters(parameters)),
-    )
-
-
 def validation_rows(scores: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Per treatment arm against control, on the held-out scores: the summary metrics, the curve and the
+    deciles, each with seeded bootstrap intervals, as if randomised and reweighted by the propensity."""
     n_boot, seed = int(params["uplift_bootstrap"]), int(params["uplift_seed"])
 
     tables = []
     if scores.empty:
-        return empty_frame({"validation_row_id": "str", **COLUMNS})
+        return empty_frame({"validation_row_id": "str", **VALIDATION_COLUMNS})
     for arm in sorted(scores.loc[~scores["is_control_arm"], "scored_arm"].unique()):
         rows = scores[(scores["scored_arm"] == arm) & scores["observed_arm"].isin([arm, "control"])]
         # a stable order (never the file's) before the seeded bootstrap: campaign, customer, fold (a hash)
@@ -90,10 +80,10 @@ def validation_rows(scores: pd.DataFrame, params: dict) -> pd.DataFrame:
                 table["rows_evaluated"] = len(rows)
                 tables.append(table)
     combined = pd.concat(tables, ignore_index=True)
-    for column in COLUMNS:
+    for column in VALIDATION_COLUMNS:
         if column not in combined:
             combined[column] = np.nan
-    combined = combined[list(COLUMNS)]
+    combined = combined[list(VALIDATION_COLUMNS)]
     combined.insert(
         0,
         "validation_row_id",

@@ -7,7 +7,7 @@ with
 
 user_scores as (
 
-    select * from {{ ref('int_user_uplift_scores') }}
+    select * from {{ ref('int_customer_policy_uplift') }}
 
 ),
 
@@ -20,7 +20,7 @@ model_scores as (
         cast(avg(cast(predicted_outcome as decimal(38, 10))) as double) as predicted_outcome_if_untreated,
         cast(avg(cast(conversion_propensity as decimal(38, 10))) as double) as conversion_propensity
 
-    from {{ ref('uplift_user_scores') }}
+    from {{ ref('int_uplift_learner_scores') }}
     where is_control_arm
     group by customer_id
 
@@ -102,7 +102,7 @@ final as (
             false
         ) as is_predicted_sure_thing,
         actions.action,
-        -- the audience a nudge of the account would reach (int_user_uplift_scores' rule)
+        -- the audience a nudge of the account would reach (int_customer_policy_uplift' rule)
         user_scores.is_in_nudge_audience,
         coalesce(
             actions.action = 'human_outreach'

@@ -1,0 +1,107 @@
+"""The segmentation models' logic (earmark.dbt.segmentation), one table per dbt Python model, chained as
+dbt chains them: on three well-separated groups it finds them, calls them stable and differentiates; on an
+input with one usable feature every table is typed and empty and the verdict says why it standardizes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from earmark.dbt.segmentation import (
+    ASSIGNMENT_COLUMNS,
+    K_SCAN_COLUMNS,
+    PCA_COLUMNS,
+    PROFILE_COLUMNS,
+    STABILITY_COLUMNS,
+    assignment_table,
+    k_scan_table,
+    pca_table,
+    profile_table,
+    stability_table,
+    verdict_table,
+)
+
+pytestmark = pytest.mark.unit
+
+PROJECT_VARS = yaml.safe_load((Path(__file__).resolve().parents[2] / "dbt_project.yml").read_text())["vars"]
+FEATURES = ["spend", "visits", "basket"]
+
+
+def _params(**overrides: object) -> dict:
+    """The project's own defaults (dbt_project.yml), with this test's features and a small k range."""
+    params = {name: value for name, value in PROJECT_VARS.items()}
+    params.update(
+        segmentation_features=FEATURES,
+        segmentation_derived={},
+        segmentation_log_features=[],
+        segmentation_k_max=5,
+        segmentation_resamples=10,
+    )
+    params.update(overrides)
+    return params
+
+
+def _chain(customers: pd.DataFrame, params: dict) -> dict[str, pd.DataFrame]:
+    """Every table, each from the ones before it, in dbt's order."""
+    scan = k_scan_table(customers, params)
+    assignments = assignment_table(customers, scan, params)
+    stability = stability_table(customers, assignments, params)
+    return {
+        "pca": pca_table(customers, params),
+        "scan": scan,
+        "assignments": assignments,
+        "stability": stability,
+        "profiles": profile_table(customers, assignments, params),
+        "verdict": verdict_table(customers, assignments, scan, stability, params),
+    }
+
+
+def test_three_separate_groups_are_found_and_differentiated() -> None:
+    X, truth = make_blobs(n_samples=600, centers=3, n_features=3, cluster_std=0.6, random_state=4)
+    customers = pd.DataFrame(X, columns=FEATURES)
+    customers.insert(0, "customer_id", [f"C{i:04d}" for i in range(len(customers))])
+    tables = _chain(customers, _params())
+
+    scan = tables["scan"]
+    assert list(scan.columns) == list(K_SCAN_COLUMNS)
+    assert scan["k"].tolist() == [2, 3, 4, 5]
+    assert scan.loc[scan["is_chosen"], "k"].tolist() == [3]
+    assignments = tables["assignments"]
+    assert list(assignments.columns) == list(ASSIGNMENT_COLUMNS)
+    assert assignments["customer_id"].tolist() == customers["customer_id"].tolist()
+    assert adjusted_rand_score(truth, assignments["cluster_id"]) == pytest.approx(1.0)
+    # cluster 0 is the largest
+    sizes = assignments["cluster_id"].value_counts().sort_index()
+    assert sizes.is_monotonic_decreasing
+    assert (tables["stability"]["mean_jaccard"] > 0.95).all()
+    assert len(tables["profiles"]) == 3 * len(FEATURES)
+    assert tables["pca"]["feature"].nunique() == len(FEATURES)
+    verdict = tables["verdict"].set_index("criterion")
+    assert verdict.loc["overall", "verdict"] == "differentiate"
+    assert verdict["passed"].all()
+
+
+def test_one_usable_feature_gives_typed_empty_tables_and_standardize() -> None:
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "spend": [1.0, 2.0, 3.0, 4.0]})
+    customers["visits"] = np.nan
+    customers["basket"] = np.nan
+    tables = _chain(customers, _params())
+    for name, columns in (
+        ("pca", PCA_COLUMNS),
+        ("scan", K_SCAN_COLUMNS),
+        ("assignments", ASSIGNMENT_COLUMNS),
+        ("stability", STABILITY_COLUMNS),
+        ("profiles", PROFILE_COLUMNS),
+    ):
+        table = tables[name]
+        assert table.empty, name
+        assert {column: str(dtype) for column, dtype in table.dtypes.items()} == columns, name
+    verdict = tables["verdict"].set_index("criterion")
+    assert verdict.loc["overall", "verdict"] == "standardize"
+    assert "not estimable: fewer than 2 usable features" in verdict.loc["overall", "detail"]
