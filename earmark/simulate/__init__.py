@@ -4,6 +4,7 @@ A package so that each part of the world can live in a module of its own; `simul
 `normalise_email` stay importable from `earmark.simulate`.
 """
 
-from earmark.simulate.world import normalise_email, simulate_world
+from earmark.simulate.emails import normalise_email
+from earmark.simulate.world import simulate_world
 
 __all__ = ["normalise_email", "simulate_world"]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,64 +26,85 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from earmark import contract
-
-# ---------------------------------------------------------------------------------------------------------
-# Fixed calendar (independent of the seed). Times are integer seconds since 1970-01-01 (naive timestamps).
-DAY = 86_400
-_EPOCH = datetime(1970, 1, 1)
-
-
-def _sec(year: int, month: int, day: int) -> int:
-    return int((datetime(year, month, day) - _EPOCH).total_seconds())
-
-
-def _iso(seconds: int) -> str:
-    return (_EPOCH + timedelta(seconds=int(seconds))).isoformat(sep=" ")
-
-
-TX_START = _sec(2025, 1, 1)  # first day of the order book
-TX_END = _sec(2026, 1, 1)  # exclusive: the day after the last transaction (365 days)
-ACTIVITY_START = _sec(2025, 9, 3)  # first day of daily activity
-ACTIVITY_DAYS = 120  # 2025-09-03 .. 2025-12-31
-TREATED_AT = _sec(2025, 12, 1)  # campaign start, for every treatments row
-OUTCOME_WINDOW_DAYS = 21
-OUTCOME_END = TREATED_AT + OUTCOME_WINDOW_DAYS * DAY
-CAMPAIGN_ID = "nudge_2025_11"
-# The earlier customer-success campaign: account managers called whole accounts.
-CALL_CAMPAIGN_ID = "cs_outreach_2025_10"
-CALL_AT = _sec(2025, 10, 20)
-CALL_WINDOW_DAYS = 21
-CALL_END = CALL_AT + CALL_WINDOW_DAYS * DAY
-CALL_SIGNUP_BY = CALL_AT - 14 * DAY
-CALL_ACTIVITY_DAYS = 21  # decline: active days in the 21 days before the call against the first 21 days
-ACCOUNTS_FROM = _sec(2018, 1, 1)  # accounts are opened between these two times
-ACCOUNTS_TO = _sec(2024, 11, 1)
-LAST_SIGNUP = _sec(2025, 9, 1)  # regular persons sign up before this (new owners of reused refs later)
-REUSE_STOPPED_BY = _sec(2025, 10, 1)  # first owners of a reused ref stopped before this
-ELIGIBLE_SIGNUP_BY = TREATED_AT - 14 * DAY
-CHURN_DAYS = 14  # churned: no activity in the last 14 days of the activity window
-FAR_FUTURE = _sec(2030, 1, 1)  # "never stops"
-assert ACTIVITY_START + ACTIVITY_DAYS * DAY == TX_END
-
-# ---------------------------------------------------------------------------------------------------------
-# Archetypes, in code order. Shares are population targets; admins draw from ADMIN_SHARES and regular users
-# from the shares that make the population hit the targets.
-ARCHETYPES = ("persuadable", "sleeping_dog", "sure_thing", "lost_cause")
-PERSUADABLE, SLEEPING_DOG, SURE_THING, LOST_CAUSE = range(4)
-SHARES = np.array([0.30, 0.12, 0.20, 0.38])
-ADMIN_SHARES = np.array([0.22, 0.13, 0.45, 0.20])
-EXTRA_ADMIN_RATE = 0.04  # besides the first user, in accounts of 5+ users
-INVOICES_PER_YEAR = np.array([5.0, 7.0, 6.0, 1.0])
-EXTRA_LINES = np.array([2.5, 3.5, 3.0, 1.5])  # lines per invoice = 1 + Poisson(EXTRA_LINES)
-ACTIVE_P = np.array([0.75, 0.90, 0.60, 0.04])  # chance of any activity on a weekday (day 0)
-EXTRA_SESSIONS = np.array([1.0, 3.0, 1.2, 0.2])  # sessions per active day = 1 + Poisson(.)
-MINUTES_PER_SESSION = np.array([16.0, 22.0, 18.0, 5.0])
-ACTIONS_PER_MINUTE = np.array([1.3, 5.0, 1.6, 0.8])
-P_CONTROL = np.array([[0.08, 0.20], [0.35, 0.60], [0.60, 0.80], [0.01, 0.03]])
-UPLIFT = np.array([[0.10, 0.25], [-0.20, -0.08], [-0.02, 0.02], [-0.005, 0.005]])
-PERSUADABLE_WEEKLY_DECLINE = (0.10, 0.20)
-WEEKEND_FACTOR = 0.3
-LOST_CAUSE_STOP_DAYS = (20, 520)  # lost causes stop this many days after max(signup, 2025-01-01)
+from earmark.simulate.archetypes import (
+    ACTIONS_PER_MINUTE,
+    ACTIVE_P,
+    ADMIN_SHARES,
+    ARCHETYPES,
+    EXTRA_ADMIN_RATE,
+    EXTRA_LINES,
+    EXTRA_SESSIONS,
+    INVOICES_PER_YEAR,
+    LOST_CAUSE,
+    LOST_CAUSE_STOP_DAYS,
+    MINUTES_PER_SESSION,
+    P_CONTROL,
+    PERSUADABLE,
+    PERSUADABLE_WEEKLY_DECLINE,
+    SHARES,
+    SLEEPING_DOG,
+    UPLIFT,
+    WEEKEND_FACTOR,
+)
+from earmark.simulate.calendar import (
+    ACCOUNTS_FROM,
+    ACCOUNTS_TO,
+    ACTIVITY_DAYS,
+    ACTIVITY_START,
+    CALL_ACTIVITY_DAYS,
+    CALL_AT,
+    CALL_CAMPAIGN_ID,
+    CALL_END,
+    CALL_SIGNUP_BY,
+    CALL_WINDOW_DAYS,
+    CAMPAIGN_ID,
+    CHURN_DAYS,
+    DAY,
+    ELIGIBLE_SIGNUP_BY,
+    FAR_FUTURE,
+    LAST_SIGNUP,
+    OUTCOME_END,
+    OUTCOME_WINDOW_DAYS,
+    REUSE_STOPPED_BY,
+    TREATED_AT,
+    TX_END,
+    TX_START,
+    _iso,
+)
+from earmark.simulate.catalogue import (
+    N_PRODUCTS,
+    NON_PRODUCT,
+    NON_PRODUCT_CODES,
+    NON_PRODUCT_WEIGHTS,
+    _catalogue,
+)
+from earmark.simulate.common import (
+    _S_ACTIVITY,
+    _S_CALL,
+    _S_CAMPAIGN,
+    _S_PEOPLE,
+    _S_TRANSACTIONS,
+    _categorical,
+    _ids,
+    _rng,
+    _timestamps,
+    _write,
+)
+from earmark.simulate.defects import (
+    ACTIVITY_RULES,
+    DEFECT_RATES,
+    NULL_EMAIL_RATE,
+    TRANSACTION_RULES,
+    _first_repeats,
+)
+from earmark.simulate.emails import (
+    DOMAIN_HEADS,
+    DOMAIN_TAILS,
+    EMAIL_TAGS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    _email_variant,
+)
 
 # Campaign assignment: propensity from pre-campaign activity (active days in the 28 days before the
 # campaign, against the first 28 days of the activity window).
@@ -115,305 +135,13 @@ INDUSTRIES = ("software", "retail", "manufacturing", "healthcare", "finance", "e
 JOB_LEVELS = ("individual", "senior", "manager", "director", "executive")
 SIZE_BANDS = ("1-10", "11-50", "51-200", "201-1000", "1000+")
 
-# ---------------------------------------------------------------------------------------------------------
-# Defects. Rates are per line (transactions), per invoice (cancellations), per row (activity) or per person
-# (customers). The manifest counts are recounted on the final tables with the first-match rules below.
-TRANSACTION_RULES = (
-    "malformed",
-    "exact_duplicate",
-    "cancellation_invoice",
-    "return",
-    "non_product_code",
-    "non_positive_price",
-    "missing_customer",
-    "unknown_customer",
-)
-ACTIVITY_RULES = ("malformed", "exact_duplicate", "unknown_customer")
-CUSTOMER_DEFECTS = ("duplicate_person", "reused_ref")
-DEFECT_RATES: dict[str, dict[str, float]] = {
-    "transactions": {
-        "malformed": 0.001,
-        "exact_duplicate": 0.01,
-        "cancellation_invoice": 0.02,
-        "return": 0.005,
-        "non_product_code": 0.015,
-        "non_positive_price": 0.003,
-        "missing_customer": 0.03,
-        "unknown_customer": 0.002,
-    },
-    "activity": {"malformed": 0.001, "exact_duplicate": 0.005, "unknown_customer": 0.001},
-    "customers": {"duplicate_person": 0.03, "reused_ref": 0.005},
-}
-NULL_EMAIL_RATE = 0.01
 PREMIUM_RATE = 0.10
 
-NON_PRODUCT = (  # code, description, price range (negative = credit)
-    ("POST", "POSTAGE", (15.0, 40.0)),
-    ("DOT", "DOTCOM POSTAGE", (40.0, 400.0)),
-    ("M", "Manual", (0.5, 300.0)),
-    ("D", "Discount", (-60.0, -2.0)),
-    ("C2", "CARRIAGE", (40.0, 60.0)),
-    ("S", "SAMPLES", (1.0, 80.0)),
-    ("B", "Adjust bad debt", (-900.0, -20.0)),
-    ("BANK CHARGES", "Bank Charges", (10.0, 20.0)),
-    ("AMAZONFEE", "AMAZON FEE", (100.0, 3000.0)),
-    ("CRUK", "CRUK Commission", (1.0, 50.0)),
-    ("PADS", "PADS TO MATCH ALL CUSHIONS", (0.001, 0.01)),
-    ("ADJUST", "Adjustment", (-200.0, 200.0)),
-)
-NON_PRODUCT_CODES = tuple(code for code, _, _ in NON_PRODUCT)
-NON_PRODUCT_WEIGHTS = np.array([0.35, 0.08, 0.15, 0.08, 0.06, 0.03, 0.02, 0.08, 0.03, 0.03, 0.04, 0.05])
-N_PRODUCTS = 320
 FIRST_INVOICE_NUMBER = 536_365
 
-FIRST_NAMES = (
-    "adam",
-    "alice",
-    "amir",
-    "anna",
-    "ben",
-    "bea",
-    "carlos",
-    "chloe",
-    "daniel",
-    "diana",
-    "elena",
-    "emil",
-    "fatima",
-    "felix",
-    "grace",
-    "hugo",
-    "ines",
-    "ivan",
-    "jana",
-    "james",
-    "karin",
-    "kofi",
-    "lars",
-    "lea",
-    "lucas",
-    "maria",
-    "marta",
-    "mehmet",
-    "nina",
-    "noah",
-    "olga",
-    "omar",
-    "paula",
-    "pedro",
-    "priya",
-    "quinn",
-    "rafael",
-    "rosa",
-    "sam",
-    "sara",
-    "sofia",
-    "tariq",
-    "tess",
-    "tom",
-    "ugo",
-    "vera",
-    "wei",
-    "xavier",
-    "yara",
-    "yusuf",
-    "zoe",
-    "zane",
-)
-LAST_NAMES = (
-    "adams",
-    "baker",
-    "bauer",
-    "berg",
-    "brown",
-    "castro",
-    "chen",
-    "dubois",
-    "dupont",
-    "evans",
-    "fischer",
-    "garcia",
-    "green",
-    "hansen",
-    "hill",
-    "jansen",
-    "jones",
-    "khan",
-    "klein",
-    "kowalski",
-    "lambert",
-    "larsen",
-    "lopez",
-    "martin",
-    "meyer",
-    "moreau",
-    "muller",
-    "murphy",
-    "nielsen",
-    "novak",
-    "oconnor",
-    "patel",
-    "perez",
-    "petit",
-    "ross",
-    "ruiz",
-    "schmidt",
-    "silva",
-    "smith",
-    "taylor",
-    "visser",
-    "wagner",
-    "walker",
-    "weber",
-    "white",
-    "wilson",
-    "wright",
-    "young",
-)
-DOMAIN_HEADS = (
-    "acme",
-    "globex",
-    "initech",
-    "umbrella",
-    "hooli",
-    "vandelay",
-    "stark",
-    "wayne",
-    "wonka",
-    "tyrell",
-    "soylent",
-    "cyberdyne",
-    "aperture",
-    "massive",
-    "oscorp",
-    "nakatomi",
-    "dunder",
-    "pied",
-    "vehement",
-    "northwind",
-    "contoso",
-    "fabrikam",
-    "tailspin",
-    "litware",
-)
-DOMAIN_TAILS = (
-    "labs",
-    "systems",
-    "group",
-    "works",
-    "logistics",
-    "foods",
-    "tech",
-    "partners",
-    "retail",
-    "health",
-    "analytics",
-    "media",
-)
-EMAIL_TAGS = ("crm", "news", "billing", "work")
 
-# Random streams: one per part of the world, derived from the seed by spawn key.
-_S_PEOPLE, _S_TRANSACTIONS, _S_ACTIVITY, _S_CAMPAIGN, _S_CALL = range(5)
 ACTIVITY_CHUNK = 40_000  # persons per activity chunk
 WRITE_CHUNK = 1_000_000  # transaction lines per Parquet write
-
-
-def _rng(seed: int, *key: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
-
-
-def _categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
-    """One draw per row of `probs` (n x k, rows summing to one): the index of the category drawn."""
-    cum = np.cumsum(probs, axis=1)
-    draws = (rng.random(len(probs))[:, None] > cum[:, :-1]).sum(axis=1)
-    return draws.astype(np.int8)
-
-
-def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
-    """Reference strings like 'U000001' from integers, vectorised with pyarrow."""
-    digits = pc.utf8_lpad(pc.cast(pa.array(numbers, type=pa.int64()), pa.string()), width, "0")
-    return pc.binary_join_element_wise(prefix, digits, "")
-
-
-def _timestamps(seconds: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
-    return pa.array(np.asarray(seconds, dtype=np.int64) * 1_000_000, type=pa.timestamp("us"), mask=mask)
-
-
-def _catalogue() -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    """A fixed product catalogue (the same for every seed): codes, descriptions, base prices, popularity."""
-    rng = np.random.default_rng(20_251_231)
-    colours = (
-        "WHITE",
-        "RED",
-        "BLUE",
-        "PINK",
-        "GREEN",
-        "VINTAGE",
-        "RETRO",
-        "SMALL",
-        "LARGE",
-        "JUMBO",
-        "MINI",
-        "ASSORTED",
-        "GLASS",
-        "WOODEN",
-        "CERAMIC",
-        "METAL",
-        "PAPER",
-        "FELT",
-        "GOLD",
-        "SILVER",
-    )
-    motifs = (
-        "HEART",
-        "STAR",
-        "BIRD",
-        "FLOWER",
-        "SPOT",
-        "STRIPE",
-        "DOILY",
-        "LANTERN",
-        "BUNTING",
-        "ROSE",
-        "POLKADOT",
-        "PAISLEY",
-    )
-    items = (
-        "T-LIGHT HOLDER",
-        "CAKE CASES",
-        "LUNCH BAG",
-        "NOTEBOOK",
-        "MUG",
-        "CUSHION COVER",
-        "TEA TOWEL",
-        "DOORSTOP",
-        "WALL CLOCK",
-        "PHOTO FRAME",
-        "GIFT WRAP",
-        "STORAGE TIN",
-        "CANDLE",
-        "COASTER SET",
-        "PENCIL CASE",
-        "WATER BOTTLE",
-        "CHARGER CABLE",
-        "USB HUB",
-        "DESK ORGANISER",
-        "STICKY NOTES",
-    )
-    combos = rng.choice(len(colours) * len(motifs) * len(items), size=N_PRODUCTS, replace=False)
-    descriptions = []
-    for combo in combos.tolist():
-        colour, rest = divmod(combo, len(motifs) * len(items))
-        motif, item = divmod(rest, len(items))
-        descriptions.append(f"{colours[colour]} {motifs[motif]} {items[item]}")
-    numbers = rng.choice(np.arange(10_002, 90_000), size=N_PRODUCTS, replace=False)
-    suffix = np.where(rng.random(N_PRODUCTS) < 0.15, rng.integers(0, 6, N_PRODUCTS), -1)
-    codes = [
-        f"{n}{'ABCDEF'[s] if s >= 0 else ''}" for n, s in zip(numbers.tolist(), suffix.tolist(), strict=True)
-    ]
-    prices = np.round(np.clip(rng.lognormal(1.0, 0.8, N_PRODUCTS), 0.19, 120.0), 2)
-    popularity = 1.0 / (rng.permutation(N_PRODUCTS) + 5.0) ** 0.8
-    return codes, descriptions, prices, popularity / popularity.sum()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -630,26 +358,6 @@ def _stops(rng: np.random.Generator, arch: np.ndarray, signup: np.ndarray) -> np
     return np.where(arch == LOST_CAUSE, after, FAR_FUTURE).astype(np.int64)
 
 
-def _email_variant(email: str, kind: int, tag: str) -> str:
-    """A raw variant of an e-mail that normalises (trim, lower case, drop '+tag') to the same key."""
-    local, domain = email.split("@")
-    if kind == 0:
-        return email.upper()
-    if kind == 1:
-        return f"  {email} "
-    if kind == 2:
-        return f"{local}+{tag}@{domain}"
-    return f" {local.title()}+{tag}@{domain.upper()}"
-
-
-def normalise_email(email: str | None) -> str | None:
-    """The matching key of an e-mail: trimmed, lower case, without a '+tag' in the local part."""
-    if email is None:
-        return None
-    local, _, domain = email.strip().lower().partition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Activity
 
@@ -771,21 +479,6 @@ def _activity_defects(
     copies = 1 + (~malformed & (rng.random(n) < rates["exact_duplicate"]))
     columns = (person, ref, day, sessions, null_sessions, actions, minutes10)
     return tuple(np.repeat(a, copies) for a in columns)
-
-
-def _first_repeats(keys: list[np.ndarray]) -> np.ndarray:
-    """True for each row equal (on all keys) to an earlier row: each extra copy counts once."""
-    n = len(keys[0]) if keys else 0
-    flags = np.zeros(n, dtype=bool)
-    if n < 2:
-        return flags
-    order = np.lexsort([np.arange(n), *reversed(keys)])
-    same = np.ones(n - 1, dtype=bool)
-    for key in keys:
-        k = key[order]
-        same &= k[1:] == k[:-1]
-    flags[order[1:][same]] = True
-    return flags
 
 
 def _classify_activity(chunk: _ActivityChunk, n_refs: int) -> np.ndarray:
@@ -1246,11 +939,6 @@ def _person_ids(person: np.ndarray) -> pa.Array:
 
 def _account_ids(account: np.ndarray) -> pa.Array:
     return _ids("A", account + 1, 5)
-
-
-def _write(table: pa.Table, path: Path) -> int:
-    pq.write_table(table, path, compression="zstd")
-    return table.num_rows
 
 
 # ---------------------------------------------------------------------------------------------------------

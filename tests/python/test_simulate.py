@@ -15,14 +15,9 @@ import pytest
 from earmark import contract
 from earmark.cli import main
 from earmark.simulate import normalise_email, simulate_world
-from earmark.simulate.world import (
-    ACTIVITY_START,
-    DAY,
-    _activity_chunks,
-    _build_people,
-    _build_transactions,
-    _email_variant,
-)
+from earmark.simulate.calendar import ACTIVITY_START, DAY
+from earmark.simulate.emails import _email_variant
+from earmark.simulate.world import _activity_chunks, _build_people, _build_transactions
 
 pytestmark = pytest.mark.unit
 
