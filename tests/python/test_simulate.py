@@ -15,9 +15,11 @@ import pytest
 from earmark import contract
 from earmark.cli import main
 from earmark.simulate import normalise_email, simulate_world
+from earmark.simulate.activity import _activity_chunks
 from earmark.simulate.calendar import ACTIVITY_START, DAY
 from earmark.simulate.emails import _email_variant
-from earmark.simulate.world import _activity_chunks, _build_people, _build_transactions
+from earmark.simulate.people import _build_people
+from earmark.simulate.transactions import _build_transactions
 
 pytestmark = pytest.mark.unit
 
