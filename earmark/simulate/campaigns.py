@@ -11,20 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
+from earmark import contract
 from earmark.simulate.archetypes import P_CONTROL, PERSUADABLE, SLEEPING_DOG, UPLIFT
 from earmark.simulate.calendar import (
     CALL_AT,
+    CALL_CAMPAIGN_ID,
     CALL_END,
     CALL_SIGNUP_BY,
     CALL_WINDOW_DAYS,
+    CAMPAIGN_ID,
     DAY,
     ELIGIBLE_SIGNUP_BY,
     OUTCOME_END,
     OUTCOME_WINDOW_DAYS,
     TREATED_AT,
 )
-from earmark.simulate.common import _S_CALL, _S_CAMPAIGN, _rng
+from earmark.simulate.common import _S_CALL, _S_CAMPAIGN, _rng, _timestamps
 from earmark.simulate.people import _People
 
 # Campaign assignment: propensity from pre-campaign activity (active days in the 28 days before the
@@ -195,3 +199,48 @@ def _build_call_campaign(
         revenue=np.where(converted, amount, 0.0),
         outcome_at=np.where(converted, when, CALL_END),
     )
+
+
+def _campaign_ids(c: _Campaign, call: _CallCampaign) -> pa.Array:
+    """The campaign_id of each row: the nudge's rows first, the call campaign's appended after them."""
+    m, k = len(c.person), len(call.person)
+    return pa.array([CAMPAIGN_ID] * m + [CALL_CAMPAIGN_ID] * k, type=pa.string())
+
+
+def _campaign_tables(p: _People, c: _Campaign, call: _CallCampaign) -> tuple[pa.Table, pa.Table]:
+    """The `treatments` and `outcomes` files, one row per listed person and campaign, in the same order."""
+    refs = p.ref_strings.take(pa.array(p.ref[c.person]))
+    call_refs = p.ref_strings.take(pa.array(p.ref[call.person]))
+    m, k = len(c.person), len(call.person)
+    campaign = _campaign_ids(c, call)
+    all_refs = pa.concat_arrays([refs, call_refs])
+    treated = np.concatenate([c.treated, call.treated])
+    channel = np.concatenate([np.where(c.email_channel, "email", "in_app"), np.full(k, "call")])
+    arm = np.concatenate(
+        [np.where(c.treated, "nudge", "control"), np.where(call.treated, "human_outreach", "control")]
+    )
+    treatments = pa.Table.from_arrays(
+        [
+            campaign,
+            all_refs,
+            pa.array(np.concatenate([c.eligible, np.ones(k, dtype=bool)])),
+            pa.array(treated),
+            pa.array(arm),
+            pa.array(channel, type=pa.string(), mask=~treated),
+            _timestamps(np.concatenate([np.full(m, TREATED_AT), np.full(k, CALL_AT)])),
+        ],
+        schema=contract.arrow_schema(contract.TREATMENTS),
+    )
+    outcomes = pa.Table.from_arrays(
+        [
+            campaign,
+            all_refs,
+            pa.array(np.concatenate([c.converted, call.converted])),
+            pa.array(np.concatenate([c.revenue, call.revenue]), type=pa.float64()),
+            # the churn label belongs to the end of the activity window: not measured for the call
+            pa.array(np.concatenate([c.churned, np.zeros(k, dtype=bool)]), mask=np.arange(m + k) >= m),
+            _timestamps(np.concatenate([c.outcome_at, call.outcome_at])),
+        ],
+        schema=contract.arrow_schema(contract.OUTCOMES),
+    )
+    return treatments, outcomes

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from earmark import contract
 from earmark.simulate.archetypes import (
     ACTIONS_PER_MINUTE,
     ADMIN_SHARES,
@@ -33,7 +34,7 @@ from earmark.simulate.calendar import (
     REUSE_STOPPED_BY,
     TX_START,
 )
-from earmark.simulate.common import _S_PEOPLE, _categorical, _ids, _rng
+from earmark.simulate.common import _S_PEOPLE, _categorical, _ids, _rng, _timestamps
 from earmark.simulate.defects import DEFECT_RATES, NULL_EMAIL_RATE
 from earmark.simulate.emails import (
     DOMAIN_HEADS,
@@ -285,3 +286,47 @@ def _person_ids(person: np.ndarray) -> pa.Array:
 
 def _account_ids(account: np.ndarray) -> pa.Array:
     return _ids("A", account + 1, 5)
+
+
+def _accounts_table(p: _People) -> pa.Table:
+    """The `accounts` file, with the industry as an extra attribute column."""
+    accounts_schema = contract.arrow_schema(contract.ACCOUNTS).append(pa.field("industry", pa.string()))
+    return pa.Table.from_arrays(
+        [
+            _account_ids(np.arange(p.n_accounts)),
+            pa.array(PLANS).take(pa.array(p.acc_plan.astype(np.int64))),
+            pa.array(p.acc_seats, type=pa.int64()),
+            pa.array(p.acc_value, type=pa.float64()),
+            _timestamps(p.acc_created),
+            pa.array(INDUSTRIES).take(pa.array(p.acc_industry.astype(np.int64))),
+        ],
+        schema=accounts_schema,
+    )
+
+
+def _customers_table(p: _People, rec: dict[str, Any]) -> pa.Table:
+    """The `customers` file, one row per customer record (`_customer_records`), with the job level and the
+    company size band as extra attribute columns."""
+    person = rec["person"]
+    customer_ref = p.ref_strings.take(pa.array(rec["ref"]))
+    email = pa.array(rec["email"], type=pa.string())
+    countries = pa.array(COUNTRIES)
+    customers_schema = (
+        contract.arrow_schema(contract.CUSTOMERS)
+        .append(pa.field("job_level", pa.string()))
+        .append(pa.field("company_size_band", pa.string()))
+    )
+    return pa.Table.from_arrays(
+        [
+            customer_ref,
+            email,
+            _account_ids(p.acct[person]),
+            pa.array(np.where(p.admin[person], "admin", "user")),
+            _timestamps(rec["signup"]),
+            countries.take(pa.array(p.country[person].astype(np.int64))),
+            pa.array(p.premium[person]),
+            pa.array(JOB_LEVELS).take(pa.array(p.job[person].astype(np.int64))),
+            pa.array(SIZE_BANDS).take(pa.array(p.acc_band[p.acct[person]].astype(np.int64))),
+        ],
+        schema=customers_schema,
+    )

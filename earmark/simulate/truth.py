@@ -8,8 +8,12 @@ have.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
+import numpy as np
+import pyarrow as pa
+
+from earmark import contract
 from earmark.simulate.archetypes import (
     ACTIONS_PER_MINUTE,
     ACTIVE_P,
@@ -61,9 +65,86 @@ from earmark.simulate.campaigns import (
     PROPENSITY_SPAN,
     _CallCampaign,
     _Campaign,
+    _campaign_ids,
 )
-from earmark.simulate.defects import DEFECT_RATES, NULL_EMAIL_RATE
-from earmark.simulate.people import COUNTRIES, COUNTRY_SHARES, PREMIUM_RATE, _People
+from earmark.simulate.defects import ACTIVITY_RULES, DEFECT_RATES, NULL_EMAIL_RATE, TRANSACTION_RULES
+from earmark.simulate.people import (
+    COUNTRIES,
+    COUNTRY_SHARES,
+    PREMIUM_RATE,
+    _account_ids,
+    _People,
+    _person_ids,
+)
+
+
+def _truth_identity_table(p: _People, rec: dict[str, Any]) -> pa.Table:
+    """The true person behind each customer record, in the order of the `customers` file."""
+    customer_ref = p.ref_strings.take(pa.array(rec["ref"]))
+    email = pa.array(rec["email"], type=pa.string())
+    return pa.Table.from_arrays(
+        [customer_ref, email, _person_ids(rec["person"])],
+        schema=contract.arrow_schema(contract.TRUTH_IDENTITY),
+    )
+
+
+def _truth_effects_table(p: _People, c: _Campaign, call: _CallCampaign) -> pa.Table:
+    """Per campaign and listed person, in the order of `treatments`: the true propensity and the campaign's
+    own potential outcomes."""
+    campaign = _campaign_ids(c, call)
+    persons = np.concatenate([c.person, call.person])
+    effect_p_control = np.concatenate([c.p_control[c.person], call.p_control])
+    effect_p_treated = np.concatenate([c.p_treated[c.person], call.p_treated])
+    return pa.Table.from_arrays(
+        [
+            campaign,
+            _person_ids(persons),
+            _account_ids(p.acct[persons]),
+            pa.array(ARCHETYPES).take(pa.array(p.arch[persons].astype(np.int64))),
+            pa.array(np.concatenate([np.where(c.eligible, c.propensity, 0.0), call.propensity])),
+            pa.array(effect_p_control),
+            pa.array(effect_p_treated),
+            pa.array(effect_p_treated - effect_p_control),
+            pa.array(np.concatenate([c.y_control[c.person], call.y_control])),
+            pa.array(np.concatenate([c.y_treated[c.person], call.y_treated])),
+        ],
+        schema=contract.arrow_schema(contract.TRUTH_EFFECTS),
+    )
+
+
+def _truth_users_table(p: _People, c: _Campaign) -> pa.Table:
+    """Per person (listed or not): the hidden archetype and the nudge's potential outcomes."""
+    everyone = np.arange(p.n)
+    return pa.Table.from_arrays(
+        [
+            _person_ids(everyone),
+            _account_ids(p.acct),
+            pa.array(ARCHETYPES).take(pa.array(p.arch.astype(np.int64))),
+            pa.array(c.p_control),
+            pa.array(c.p_treated),
+            pa.array(c.p_treated - c.p_control),
+            pa.array(c.y_control),
+            pa.array(c.y_treated),
+        ],
+        schema=contract.arrow_schema(contract.TRUTH_USERS),
+    )
+
+
+def _defect_rows(p: _People, tx_status: np.ndarray, activity_status: np.ndarray) -> list[dict]:
+    """The rows of `truth_defects`: the defects recounted on the final tables, per file and rule."""
+    defects = [
+        {"file": "transactions", "defect": rule, "row_count": int(tx_status[i])}
+        for i, rule in enumerate(TRANSACTION_RULES)
+    ]
+    defects += [
+        {"file": "activity", "defect": rule, "row_count": int(activity_status[i])}
+        for i, rule in enumerate(ACTIVITY_RULES)
+    ]
+    defects += [
+        {"file": "customers", "defect": "duplicate_person", "row_count": int((p.dup_ref >= 0).sum())},
+        {"file": "customers", "defect": "reused_ref", "row_count": int((p.first_owner_of >= 0).sum())},
+    ]
+    return defects
 
 
 def _manifest(
