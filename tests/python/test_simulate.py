@@ -12,9 +12,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from earmark import contract, simulate
+from earmark import contract
 from earmark.cli import main
-from earmark.simulate import simulate_world
+from earmark.simulate import normalise_email, simulate_world
+from earmark.simulate.activity import _activity_chunks
+from earmark.simulate.calendar import ACTIVITY_START, DAY
+from earmark.simulate.emails import _email_variant
+from earmark.simulate.people import _build_people
+from earmark.simulate.transactions import _build_transactions
 
 pytestmark = pytest.mark.unit
 
@@ -302,8 +307,8 @@ def test_reused_refs_belong_to_different_people_in_turn(world: tuple[Path, dict]
 def test_first_owner_of_a_reused_ref_stopped_before_the_second_signed_up(world: tuple[Path, dict]) -> None:
     # the hidden truth per line and per activity row, rebuilt from the simulator's own building blocks
     manifest = world[1]
-    people = simulate._build_people(SEED, SCALE)
-    lines = simulate._build_transactions(people, SEED)
+    people = _build_people(SEED, SCALE)
+    lines = _build_transactions(people, SEED)
     assert len(lines.code) == manifest["row_counts"]["transactions"]
     second = np.flatnonzero(people.first_owner_of >= 0)
     assert len(second) == _manifest_counts(manifest, "customers")["reused_ref"] > 0
@@ -315,9 +320,9 @@ def test_first_owner_of_a_reused_ref_stopped_before_the_second_signed_up(world: 
     ref_of_second = people.ref[second]
     assert np.array_equal(ref_of_second, people.ref[people.first_owner_of[second]])
     rows = 0
-    for chunk in simulate._activity_chunks(people, SEED):
+    for chunk in _activity_chunks(people, SEED):
         known = chunk.person >= 0
-        day_end = simulate.ACTIVITY_START + (chunk.day[known] + 1) * simulate.DAY
+        day_end = ACTIVITY_START + (chunk.day[known] + 1) * DAY
         assert (day_end <= handover[chunk.person[known]]).all()
         rows += len(chunk.person)
     assert rows == manifest["row_counts"]["activity"]
@@ -506,10 +511,10 @@ def test_churn_label_is_no_activity_in_the_last_14_days(world: tuple[Path, dict]
 
 
 def test_normalise_email() -> None:
-    assert simulate.normalise_email("  Jane.Doe.12+crm@ACME.com ") == "jane.doe.12@acme.com"
-    assert simulate.normalise_email("JANE.DOE.12@ACME.COM") == "jane.doe.12@acme.com"
-    assert simulate.normalise_email(None) is None
-    assert re.fullmatch(r"\S+@\S+", simulate._email_variant("jane.doe.12@acme.com", 3, "news").strip())
+    assert normalise_email("  Jane.Doe.12+crm@ACME.com ") == "jane.doe.12@acme.com"
+    assert normalise_email("JANE.DOE.12@ACME.COM") == "jane.doe.12@acme.com"
+    assert normalise_email(None) is None
+    assert re.fullmatch(r"\S+@\S+", _email_variant("jane.doe.12@acme.com", 3, "news").strip())
 
 
 # ---------------------------------------------------------------------------------------------------------
