@@ -38,7 +38,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_split_last_day(args: argparse.Namespace) -> int:
-    from earmark.new_day import split_last_day
+    from earmark.simulate.new_day import split_last_day
 
     split = split_last_day(Path(args.dir), Path(args.before), Path(args.after))
     for name, day in split.last_day.items():

@@ -52,7 +52,7 @@ import pyarrow.parquet as pq
 from earmark import contract
 from earmark.bench.segmentation import StepRecorder
 from earmark.contract.duckdb_paths import path_literal
-from earmark.new_day import split_last_day
+from earmark.simulate.new_day import split_last_day
 
 # --------------------------------------------------------------------------------------------------
 # Stages

@@ -8,10 +8,10 @@ the uplift fit (minutes at a million users) is reused, and the result is the one
 
 The key covers: the model's name; every input frame (column names, dtypes and the sorted row hashes of
 pandas, so row order does not count: the models sort their inputs); the source of every file of the
-`earmark` package and of the dbt Python models (`models/**/*.py`); and the versions of Python, numpy, pandas, scikit-learn and
-pyarrow. Frames are stored as Parquet under `<cache_dir>/<model name>/<key>.parquet`, one per model
-(storing a new key drops the old ones), next to a small `hits.json` counting reuses per key (what a test
-checks). A `cache_dir` of None turns caching off.
+`earmark` package and of the dbt Python models (`models/**/*.py`); and the versions of Python, numpy,
+pandas, scikit-learn and pyarrow. Frames are stored as Parquet under
+`<cache_dir>/<model name>/<key>.parquet`, one per model (storing a new key drops the old ones), next to a
+small `hits.json` counting reuses per key (what a test checks). A `cache_dir` of None turns caching off.
 """
 
 from __future__ import annotations

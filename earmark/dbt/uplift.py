@@ -1,5 +1,5 @@
-"""What the thin dbt Python models in models/intermediate/uplift share: the policy campaign's rows, their stable
-keys and their covariates, rebuilt identically from the build's parameters in each model."""
+"""What the thin dbt Python models in models/intermediate/uplift share: the policy campaign's rows, their
+stable keys and their covariates, rebuilt identically from the build's parameters in each model."""
 
 from __future__ import annotations
 

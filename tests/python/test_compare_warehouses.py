@@ -81,5 +81,5 @@ def test_command_exits_one_on_a_difference_and_zero_on_a_copy(
 
 
 def test_missing_warehouse_is_named(tmp_path: Path, pair: tuple[Path, Path]) -> None:
-    with pytest.raises(FileNotFoundError, match="nowhere.duckdb: no such warehouse"):
+    with pytest.raises(FileNotFoundError, match=r"nowhere\.duckdb: no such warehouse"):
         compare_warehouses(pair[0], tmp_path / "nowhere.duckdb")

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import run_dbt
 
-from earmark.new_day import split_last_day
 from earmark.simulate import simulate_world
+from earmark.simulate.new_day import split_last_day
 
 pytestmark = pytest.mark.integration
 

@@ -41,7 +41,9 @@ def test_the_exceptions_are_vars() -> None:
 
 def test_no_policy_threshold_is_written_into_the_sql_as_a_number() -> None:
     """The sure-thing rule reads both its thresholds from vars (one was once a literal 0.02)."""
-    sql = (PROJECT_ROOT / "models" / "intermediate" / "policy" / "int_customer_policy_exposure.sql").read_text()
+    sql = (
+        PROJECT_ROOT / "models" / "intermediate" / "policy" / "int_customer_policy_exposure.sql"
+    ).read_text()
     rule = sql[sql.index("predicted_outcome_if_untreated >=") : sql.index("as is_predicted_sure_thing")]
     assert "var('sure_thing_min_probability')" in rule
     assert "var('sure_thing_max_abs_uplift')" in rule
