@@ -243,11 +243,10 @@ clean:
 # vars only), Hillstrom, and Causalyn with its own scores and with Earmark's model.
 SECOND_SEED ?= 7
 EARMARK_DATASETS ?= ../shared/data
-MALL_VARS := segmentation_features: [age, annual_income, spending_score, spend_ratio], \
-	segmentation_derived: {spend_ratio: "spending_score / (annual_income + 1e-9)"}, segmentation_log_features: []
-# The Causalyn case study's policy parameters: $$50 per activation, $$1 per nudged user, no human channel.
-CAUSALYN_VARS := value_per_conversion: 50.0, cost_per_automated_user: 1.0, cost_per_human_account: null, \
-	sleeping_dog_threshold: -0.01, toxic_user_share: 0.10, min_account_users: 2, human_capacity: null, holdout_share: 0.0
+# Each case study's vars live in case_studies/<name>.vars (the tests read the same files): comments dropped.
+case_study_vars = $(shell grep -v '^\#' case_studies/$(1).vars)
+MALL_VARS := $(call case_study_vars,mall_customers)
+CAUSALYN_VARS := $(call case_study_vars,causalyn)
 results: build
 	$(BIN)/earmark simulate --out data/demo_seed$(SECOND_SEED) --seed $(SECOND_SEED)
 	EARMARK_DB=target/demo_seed$(SECOND_SEED).duckdb $(BIN)/dbt build --quiet \

@@ -56,6 +56,13 @@ def customer_record(ref: str, **overrides: object) -> dict:
     return {**row, **overrides}
 
 
+def case_study_vars(name: str) -> str:
+    """The dbt vars of a case study (case_studies/<name>.vars, also read by `make results`): YAML flow
+    syntax without the braces, comments dropped."""
+    lines = (PROJECT_ROOT / "case_studies" / f"{name}.vars").read_text().splitlines()
+    return " ".join(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
 def run_dbt(
     raw_dir: Path, db_path: Path, *args: str, check: bool = True, extra_vars: str = ""
 ) -> subprocess.CompletedProcess:

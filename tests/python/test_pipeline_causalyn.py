@@ -6,19 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import query, run_dbt
+from conftest import case_study_vars, query, run_dbt
 
 from earmark.ingest.causalyn import ingest_causalyn
 
 pytestmark = pytest.mark.integration
 
-# The case study's parameters: $50 per activation, $1 per nudged user, sleeping dog below -0.01, toxic
-# share 10%, at least 2 scored users, no human channel or capacity limit, no holdout.
-CASE_STUDY_VARS = (
-    "uplift_score_source: external, value_per_conversion: 50.0, cost_per_automated_user: 1.0, "
-    "cost_per_human_account: null, sleeping_dog_threshold: -0.01, toxic_user_share: 0.10, "
-    "min_account_users: 2, human_capacity: null, holdout_share: 0.0"
-)
+# The case study's parameters (case_studies/causalyn.vars), with its own scores
+CASE_STUDY_VARS = "uplift_score_source: external, " + case_study_vars("causalyn")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import query, run_dbt
+from conftest import case_study_vars, query, run_dbt
 
 from earmark.ingest.mall_customers import ingest_mall_customers
 
@@ -13,11 +13,7 @@ pytestmark = pytest.mark.integration
 
 # The case study's features: Age, Annual Income, Spending Score and Spending Score / (Annual Income + 1e-9),
 # standard scaler, no log transform (k-means++, n_init 10, random_state 42 are the defaults).
-MALL_VARS = (
-    "segmentation_features: [age, annual_income, spending_score, spend_ratio], "
-    'segmentation_derived: {spend_ratio: "spending_score / (annual_income + 1e-9)"}, '
-    "segmentation_log_features: [], segmentation_scaler: standard"
-)
+MALL_VARS = case_study_vars("mall_customers")
 
 
 @pytest.fixture(scope="module")

@@ -48,3 +48,18 @@ def test_no_policy_threshold_is_written_into_the_sql_as_a_number() -> None:
     assert "var('sure_thing_min_probability')" in rule
     assert "var('sure_thing_max_abs_uplift')" in rule
     assert not re.search(r"[<>]=?\s*\d", rule), rule
+
+
+@pytest.mark.parametrize("case_study", ["causalyn", "mall_customers"])
+def test_case_study_vars_are_project_vars_in_valid_yaml(case_study: str) -> None:
+    """A case study's vars file (read by `make results` and its pipeline test) parses as dbt will parse
+    it, and sets only vars the project has, so a renamed var cannot be silently ignored."""
+    from conftest import case_study_vars
+
+    text = case_study_vars(case_study)
+    parsed = yaml.safe_load("{" + text + "}")
+    assert parsed and set(parsed) <= set(project_vars()), sorted(set(parsed) - set(project_vars()))
+    if case_study == "causalyn":
+        assert parsed["value_per_conversion"] == 50.0 and parsed["human_capacity"] is None
+    else:
+        assert parsed["segmentation_features"] == ["age", "annual_income", "spending_score", "spend_ratio"]
