@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -304,6 +305,19 @@ def test_cli_good_directory_exits_0(raw: Path, capsys: pytest.CaptureFixture[str
 def test_rules_are_documented_with_matching_examples() -> None:
     assert [r.name for r in RULES] == [r.example.rule for r in RULES]
     assert len(RULE_NAMES) == len(RULES) == 12
+
+
+def test_dbt_contract_check_speaks_the_validators_rules() -> None:
+    """The on-run-start check (macros/assert_raw_contract.sql) reads the contract from the sources YAML
+    generated from earmark.contract; its messages name only rules `earmark validate` defines, so a user
+    reads one vocabulary whichever check stopped them."""
+    macros = Path(__file__).resolve().parents[2] / "macros"
+    emitted = set()
+    for name in ("assert_raw_contract.sql", "warehouse_name.sql"):
+        emitted |= set(re.findall(r"'[^']*': ([a-z_]+): ", (macros / name).read_text()))
+        emitted |= set(re.findall(r"\): ([a-z_]+): ", (macros / name).read_text()))
+    assert len(emitted) >= 9, emitted
+    assert emitted <= RULE_NAMES, sorted(emitted - RULE_NAMES)
 
 
 # --- docs/input_contract.md ------------------------------------------------------------------------------
