@@ -17,6 +17,7 @@ from earmark.cli import main
 from earmark.simulate import normalise_email, simulate_world
 from earmark.simulate.activity import _activity_chunks
 from earmark.simulate.calendar import ACTIVITY_START, DAY
+from earmark.simulate.defects import ACTIVITY_RULES, TRANSACTION_RULES
 from earmark.simulate.emails import _email_variant
 from earmark.simulate.people import _build_people
 from earmark.simulate.transactions import _build_transactions
@@ -682,3 +683,15 @@ def test_truth_effects_of_the_nudge_are_truth_users(world: tuple[Path, dict]) ->
     treatments = _nudge_rows(_read(directory, "treatments"))
     assert (nudge.loc[~treatments["eligible"].to_numpy(), "propensity"] == 0).all()
     assert nudge.loc[treatments["eligible"].to_numpy(), "propensity"].between(0.12, 0.75).all()
+
+
+@pytest.mark.parametrize("input_file", ["transactions", "activity"])
+def test_recount_rules_follow_the_seeds_first_match_order(input_file: str) -> None:
+    """The simulator recounts its injected defects with the first-match rules of seed cleaning_rules (the
+    ones it injects, in the seed's order), so the manifest's counts are the ones dbt must find."""
+    seed = pd.read_csv(Path(__file__).resolve().parents[2] / "seeds" / "cleaning_rules.csv")
+    rows = seed[(seed["input_file"] == input_file) & (seed["line_status"] == "excluded")]
+    seed_order = rows.sort_values("rule_order")["rule"].tolist()
+    simulated = list(TRANSACTION_RULES if input_file == "transactions" else ACTIVITY_RULES)
+    assert set(simulated) <= set(seed_order)
+    assert simulated == [rule for rule in seed_order if rule in simulated]
