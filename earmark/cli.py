@@ -98,7 +98,8 @@ def _cmd_bench_uplift(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from earmark.bench.pipeline import format_report, rewrite_section, run_bench
+    from earmark.bench.pipeline import run_bench
+    from earmark.bench.report import format_report, rewrite_section
 
     scales = " ".join(f"{scale:g}" for scale in args.scales)
     command = f"earmark bench --scales {scales} --work {args.work} --seed {args.seed}"

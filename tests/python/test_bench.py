@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import PROJECT_ROOT, run_dbt
 
-from earmark.bench import pipeline as bench
+from earmark.bench import baselines, measure, report, stages
 from earmark.simulate import simulate_world
 
 pytestmark = pytest.mark.unit
@@ -37,44 +37,45 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.integration
 def test_floor_query_and_pandas_equal_the_dbt_rfm_table_exactly(rfm_world: tuple[Path, Path]) -> None:
     raw, db = rfm_world
-    dbt_rfm = _sorted(bench.read_dbt_rfm(db))
-    floor = _sorted(bench.rfm_floor(raw, SEEDS))
-    pandas_rfm = _sorted(bench.rfm_pandas(raw, SEEDS))
+    dbt_rfm = _sorted(baselines.read_dbt_rfm(db))
+    floor = _sorted(baselines.rfm_floor(raw, SEEDS))
+    pandas_rfm = _sorted(baselines.rfm_pandas(raw, SEEDS))
     assert len(dbt_rfm) > 500
     assert dbt_rfm["r_score"].nunique() == dbt_rfm["m_score"].nunique() == 5
     # Exactly: same rows, same types, bit-identical monetary.
     pd.testing.assert_frame_equal(floor, dbt_rfm, check_exact=True)
     pd.testing.assert_frame_equal(pandas_rfm, dbt_rfm, check_exact=True)
-    assert bench.compare_rfm(dbt_rfm, pandas_rfm, "pandas") == len(dbt_rfm)
+    assert baselines.compare_rfm(dbt_rfm, pandas_rfm, "pandas") == len(dbt_rfm)
 
 
 @pytest.mark.integration
 def test_compare_rfm_names_what_differs(rfm_world: tuple[Path, Path]) -> None:
     _, db = rfm_world
-    dbt_rfm = bench.read_dbt_rfm(db)
+    dbt_rfm = baselines.read_dbt_rfm(db)
     changed = dbt_rfm.copy()
     changed.loc[0, "m_score"] = 6 - changed.loc[0, "m_score"] if changed.loc[0, "m_score"] != 3 else 1
     changed.loc[1, "monetary"] += 0.01
     with pytest.raises(AssertionError, match="m_score differs for 1 customers; monetary differs"):
-        bench.compare_rfm(dbt_rfm, changed, "changed")
+        baselines.compare_rfm(dbt_rfm, changed, "changed")
     with pytest.raises(AssertionError, match="1 customers only in dbt"):
-        bench.compare_rfm(dbt_rfm, dbt_rfm.iloc[1:], "fewer")
+        baselines.compare_rfm(dbt_rfm, dbt_rfm.iloc[1:], "fewer")
 
 
 @pytest.mark.integration
 def test_no_stage_runs_a_node_before_its_parents(rfm_world: tuple[Path, Path]) -> None:
     _, db = rfm_world
     manifest = json.loads((db.parent / "dbt_target" / "manifest.json").read_text())
-    assignment = bench.assign_stages(manifest)
-    build = bench.build_nodes(manifest)
+    assignment = stages.assign_stages(manifest)
+    build = stages.build_nodes(manifest)
     assert set(assignment.stage_of) == set(build)  # every node of a plain dbt build, once
-    assert {bench.STAGE_INDEX[s] for s in assignment.stage_of.values()} <= {
-        bench.STAGE_INDEX[s.name] for s in bench.DBT_STAGES
+    assert {stages.STAGE_INDEX[s] for s in assignment.stage_of.values()} <= {
+        stages.STAGE_INDEX[s.name] for s in stages.DBT_STAGES
     }
     for uid, parents in assignment.parents.items():
         for parent in parents:
             assert (
-                bench.STAGE_INDEX[assignment.stage_of[uid]] >= bench.STAGE_INDEX[assignment.stage_of[parent]]
+                stages.STAGE_INDEX[assignment.stage_of[uid]]
+                >= stages.STAGE_INDEX[assignment.stage_of[parent]]
             ), (
                 uid,
                 parent,
@@ -92,8 +93,8 @@ def test_no_stage_runs_a_node_before_its_parents(rfm_world: tuple[Path, Path]) -
     )
     assert assignment.stage_of["test.earmark.assert_injected_defects_recovered"] == "features"
     # The RFM lineage is within the stages the baselines are compared with.
-    lineage = bench.lineage(manifest, bench.RFM_MODEL)
-    assert {assignment.stage_of[uid] for uid in lineage} <= set(bench.FEATURE_STAGES)
+    lineage = stages.lineage(manifest, stages.RFM_MODEL)
+    assert {assignment.stage_of[uid] for uid in lineage} <= set(stages.FEATURE_STAGES)
 
 
 def _node(uid: str, path: str, parents: list[str]) -> dict:
@@ -131,7 +132,7 @@ def test_assignment_moves_nodes_after_their_latest_parent_transitively() -> None
         },
         "exposures": {"exposure.p.page": _node("exposure.p.page", "models/e.yml", ["model.p.feature"])},
     }
-    assignment = bench.assign_stages(manifest)
+    assignment = stages.assign_stages(manifest)
     assert assignment.stage_of == {
         "seed.p.rules": "staging_cleaning",
         "model.p.stg": "staging_cleaning",
@@ -147,32 +148,30 @@ def test_assignment_moves_nodes_after_their_latest_parent_transitively() -> None
         "model.p.late_view": ("staging_cleaning", "policy"),
         "model.p.feature": ("features", "policy"),
     }
-    assert bench.selectors(assignment, ["model.p.stg", "exposure.p.page"]) == [
+    assert stages.selectors(assignment, ["model.p.stg", "exposure.p.page"]) == [
         "exposure:page",
         "fqn:p.stg",
     ]
     nodes["model.p.elsewhere"] = _node("model.p.elsewhere", "models/unknown/m.sql", [])
     with pytest.raises(ValueError, match="no benchmark stage covers"):
-        bench.assign_stages(manifest)
+        stages.assign_stages(manifest)
 
 
 def test_rewrite_section_replaces_only_between_the_markers() -> None:
-    document = f"# Benchmarks\n\n## Whole\n\n{bench.BENCH_START}\nold\n{bench.BENCH_END}\n\n## Next\nkept\n"
-    rewritten = bench.rewrite_section(document, "new table\n")
-    assert (
-        rewritten
-        == f"# Benchmarks\n\n## Whole\n\n{bench.BENCH_START}\nnew table\n{bench.BENCH_END}\n\n## Next\nkept\n"
-    )
-    assert bench.rewrite_section(rewritten, "new table") == rewritten
+    start, end = report.BENCH_START, report.BENCH_END
+    document = f"# Benchmarks\n\n## Whole\n\n{start}\nold\n{end}\n\n## Next\nkept\n"
+    rewritten = report.rewrite_section(document, "new table\n")
+    assert rewritten == f"# Benchmarks\n\n## Whole\n\n{start}\nnew table\n{end}\n\n## Next\nkept\n"
+    assert report.rewrite_section(rewritten, "new table") == rewritten
     with pytest.raises(ValueError, match="markers"):
-        bench.rewrite_section("# no markers\n", "x")
+        report.rewrite_section("# no markers\n", "x")
 
 
 def test_run_measured_reports_the_child_not_the_parent(tmp_path: Path) -> None:
     import sys
 
     ballast = bytearray(300 * 2**20)  # the parent holds 300 MB; the child must not be charged for it
-    done = bench.run_measured(
+    done = measure.run_measured(
         [sys.executable, "-c", "import sys; b = bytearray(100 * 2**20); sys.exit(3)"], tmp_path / "child.log"
     )
     assert done.returncode == 3
