@@ -1,6 +1,7 @@
 """The segmentation models' logic (earmark.dbt.segmentation), one table per dbt Python model, chained as
-dbt chains them: on three well-separated groups it finds them, calls them stable and differentiates; on an
-input with one usable feature every table is typed and empty and the verdict says why it standardizes."""
+dbt chains them (the space built once, every later table from it): on three well-separated groups it finds
+them, calls them stable and differentiates; on an input with one usable feature every table is typed and
+empty and the verdict says why it standardizes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from earmark.dbt.segmentation import (
     ASSIGNMENT_COLUMNS,
+    EMPTY_SPACE_COLUMNS,
     K_SCAN_COLUMNS,
     PCA_COLUMNS,
     PROFILE_COLUMNS,
@@ -23,6 +25,8 @@ from earmark.dbt.segmentation import (
     k_scan_table,
     pca_table,
     profile_table,
+    read_space,
+    space_table,
     stability_table,
     verdict_table,
 )
@@ -48,17 +52,19 @@ def _params(**overrides: object) -> dict:
 
 
 def _chain(customers: pd.DataFrame, params: dict) -> dict[str, pd.DataFrame]:
-    """Every table, each from the ones before it, in dbt's order."""
-    scan = k_scan_table(customers, params)
-    assignments = assignment_table(customers, scan, params)
-    stability = stability_table(customers, assignments, params)
+    """Every table, each from the ones before it, in dbt's order: the space once, the rest from it."""
+    space = space_table(customers, params)
+    scan = k_scan_table(space, params)
+    assignments = assignment_table(space, scan, params)
+    stability = stability_table(space, assignments, params)
     return {
-        "pca": pca_table(customers, params),
+        "space": space,
+        "pca": pca_table(space, params),
         "scan": scan,
         "assignments": assignments,
         "stability": stability,
-        "profiles": profile_table(customers, assignments, params),
-        "verdict": verdict_table(customers, assignments, scan, stability, params),
+        "profiles": profile_table(space, assignments, params),
+        "verdict": verdict_table(space, assignments, scan, stability, params),
     }
 
 
@@ -68,6 +74,19 @@ def test_three_separate_groups_are_found_and_differentiated() -> None:
     customers.insert(0, "customer_id", [f"C{i:04d}" for i in range(len(customers))])
     tables = _chain(customers, _params())
 
+    space = tables["space"]
+    assert space["customer_id"].tolist() == customers["customer_id"].tolist()
+    assert list(space.columns) == [
+        "customer_id",
+        "pc1",
+        "pc2",
+        *(f"scaled__{name}" for name in FEATURES),
+        *(f"raw__{name}" for name in FEATURES),
+    ]  # three informative features need all three components: clustering runs on the features
+    np.testing.assert_array_equal(space[[f"raw__{name}" for name in FEATURES]].to_numpy(), X)
+    stored = read_space(space)
+    assert stored is not None and stored.clustered_on == "features"
+    assert stored.feature_names == FEATURES and stored.X.flags.c_contiguous
     scan = tables["scan"]
     assert list(scan.columns) == list(K_SCAN_COLUMNS)
     assert scan["k"].tolist() == [2, 3, 4, 5]
@@ -93,6 +112,7 @@ def test_one_usable_feature_gives_typed_empty_tables_and_standardize() -> None:
     customers["basket"] = np.nan
     tables = _chain(customers, _params())
     for name, columns in (
+        ("space", EMPTY_SPACE_COLUMNS),
         ("pca", PCA_COLUMNS),
         ("scan", K_SCAN_COLUMNS),
         ("assignments", ASSIGNMENT_COLUMNS),
