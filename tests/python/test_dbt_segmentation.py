@@ -1,7 +1,8 @@
 """The segmentation models' logic (earmark.dbt.segmentation), one table per dbt Python model, chained as
 dbt chains them (the space built once, every later table from it): on three well-separated groups it finds
 them, calls them stable and differentiates; on an input with one usable feature every table is typed and
-empty and the verdict says why it standardizes."""
+empty and the verdict says why it standardizes. The space is read back shuffled, as DuckDB may return it,
+and gives the same tables as the space built in order."""
 
 from __future__ import annotations
 
@@ -51,14 +52,16 @@ def _params(**overrides: object) -> dict:
     return params
 
 
-def _chain(customers: pd.DataFrame, params: dict) -> dict[str, pd.DataFrame]:
-    """Every table, each from the ones before it, in dbt's order: the space once, the rest from it."""
-    space = space_table(customers, params)
+def _chain(customers: pd.DataFrame, params: dict, shuffle_space: bool = False) -> dict[str, pd.DataFrame]:
+    """Every table, each from the ones before it, in dbt's order; with `shuffle_space` the later tables read
+    the space in another row order, as a warehouse may return it."""
+    built = space_table(customers, params)
+    space = built.sample(frac=1.0, random_state=7) if shuffle_space else built
     scan = k_scan_table(space, params)
     assignments = assignment_table(space, scan, params)
     stability = stability_table(space, assignments, params)
     return {
-        "space": space,
+        "space": built,
         "pca": pca_table(space, params),
         "scan": scan,
         "assignments": assignments,
@@ -104,6 +107,32 @@ def test_three_separate_groups_are_found_and_differentiated() -> None:
     verdict = tables["verdict"].set_index("criterion")
     assert verdict.loc["overall", "verdict"] == "differentiate"
     assert verdict["passed"].all()
+
+
+def test_redundant_features_cluster_on_components_read_back_in_any_row_order() -> None:
+    """Two copies of one informative feature and a near-copy of another: one component carries 90% of the
+    variance, so the space stores its scores and clustering runs on them; a shuffled space gives the same
+    tables, since read_space sorts by customer_id as build_feature_matrix does."""
+    X, _ = make_blobs(n_samples=300, centers=3, n_features=1, cluster_std=0.5, random_state=2)
+    rng = np.random.default_rng(3)
+    spend = X[:, 0]
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:04d}" for i in rng.permutation(len(spend))],
+            "spend": spend,
+            "visits": 2.0 * spend + rng.normal(0.0, 0.05, len(spend)),
+            "basket": spend + rng.normal(0.0, 0.05, len(spend)),
+        }
+    )
+    tables = _chain(customers, _params())
+    component_columns = [c for c in tables["space"].columns if c.startswith("component__")]
+    assert component_columns == ["component__1"]
+    assert tables["scan"]["clustered_on"].unique().tolist() == ["components"]
+    assert tables["scan"]["dimensions"].unique().tolist() == [1]
+    assert tables["pca"].loc[tables["pca"]["used_for_clustering"], "component"].unique().tolist() == [1]
+    shuffled = _chain(customers, _params(), shuffle_space=True)
+    for name, table in tables.items():
+        pd.testing.assert_frame_equal(shuffled[name], table, check_exact=True, obj=name)
 
 
 def test_one_usable_feature_gives_typed_empty_tables_and_standardize() -> None:
