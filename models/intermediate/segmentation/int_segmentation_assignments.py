@@ -8,5 +8,5 @@ from earmark.dbt.segmentation import assignment_table
 def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(dbt.ref("int_run_parameters").df())
-    customers = dbt.ref("int_customer_features").df()
-    return assignment_table(customers, dbt.ref("int_segmentation_k_scan").df(), params)
+    space = dbt.ref("int_segmentation_space").df()
+    return assignment_table(space, dbt.ref("int_segmentation_k_scan").df(), params)

@@ -8,4 +8,4 @@ from earmark.dbt.segmentation import k_scan_table
 def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(dbt.ref("int_run_parameters").df())
-    return k_scan_table(dbt.ref("int_customer_features").df(), params)
+    return k_scan_table(dbt.ref("int_segmentation_space").df(), params)

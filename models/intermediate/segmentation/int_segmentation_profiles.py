@@ -8,5 +8,5 @@ from earmark.dbt.segmentation import profile_table
 def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(dbt.ref("int_run_parameters").df())
-    customers = dbt.ref("int_customer_features").df()
-    return profile_table(customers, dbt.ref("int_segmentation_assignments").df(), params)
+    space = dbt.ref("int_segmentation_space").df()
+    return profile_table(space, dbt.ref("int_segmentation_assignments").df(), params)

@@ -8,5 +8,5 @@ from earmark.dbt.segmentation import stability_table
 def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(dbt.ref("int_run_parameters").df())
-    customers = dbt.ref("int_customer_features").df()
-    return stability_table(customers, dbt.ref("int_segmentation_assignments").df(), params)
+    space = dbt.ref("int_segmentation_space").df()
+    return stability_table(space, dbt.ref("int_segmentation_assignments").df(), params)

@@ -9,7 +9,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(dbt.ref("int_run_parameters").df())
     return verdict_table(
-        dbt.ref("int_customer_features").df(),
+        dbt.ref("int_segmentation_space").df(),
         dbt.ref("int_segmentation_assignments").df(),
         dbt.ref("int_segmentation_k_scan").df(),
         dbt.ref("int_segmentation_stability").df(),
