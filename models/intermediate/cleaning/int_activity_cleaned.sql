@@ -1,5 +1,6 @@
 -- Every raw activity row with exactly one status: kept_activity, or the first exclusion rule it meets
--- (order in the seed cleaning_rules). Incremental on DuckDB like int_transactions_cleaned.
+-- (order in the seed cleaning_rules, read at compile time: macro cleaning_status). Incremental on DuckDB
+-- like int_transactions_cleaned.
 {{ config(
     materialized='incremental' if target.type == 'duckdb' else 'table',
     unique_key='activity_row_number',
@@ -14,6 +15,7 @@
     'activity_row_number', inputs_fingerprint, ref('stg_raw__activity'), 'activity'
 ) %}
 {%- set duplicate_key = ['customer_ref', 'activity_date', 'sessions', 'actions', 'active_minutes'] %}
+{%- set rules = {} %}
 
 with
 
@@ -52,8 +54,8 @@ flagged as (
             or not {{ is_finite_number('activity.active_minutes') }}
             or activity.is_count_out_of_range,
             false
-        ) as is_malformed,
-        {{ is_implausible_date('activity.activity_date') }} as is_implausible_date,
+        ) as {{ rule_flag(rules, 'malformed') }},
+        {{ is_implausible_date('activity.activity_date') }} as {{ rule_flag(rules, 'implausible_date') }},
         row_number() over (
             partition by
                 activity.customer_ref,
@@ -65,8 +67,8 @@ flagged as (
         ) > 1
         {%- if built_up_to is not none %}
             or coalesce(earlier_copies.has_earlier_copy, false)
-        {%- endif %} as is_exact_duplicate,
-        customer_ref_periods.customer_id is null as is_unknown_customer
+        {%- endif %} as {{ rule_flag(rules, 'exact_duplicate') }},
+        customer_ref_periods.customer_id is null as {{ rule_flag(rules, 'unknown_customer') }}
 
     from activity
     -- a day of activity belongs to whoever owned the reference at the end of that day
@@ -88,13 +90,7 @@ statused as (
 
     select
         *,
-        case
-            when is_malformed then 'malformed'
-            when is_implausible_date then 'implausible_date'
-            when is_exact_duplicate then 'exact_duplicate'
-            when is_unknown_customer then 'unknown_customer'
-            else 'kept_activity'
-        end as row_status
+        {{ cleaning_status('activity', rules) }} as row_status
 
     from flagged
 

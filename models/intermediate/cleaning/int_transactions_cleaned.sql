@@ -1,6 +1,7 @@
 -- Every raw invoice line with exactly one status: kept_sale, or the first exclusion rule it meets, in the
--- order of the seed cleaning_rules. Each rule also has its own flag, so data_quality can report how many
--- lines a rule matches on its own as well as how many it was the deciding rule for.
+-- order of the seed cleaning_rules (read at compile time: macro cleaning_status). Each rule is a flag of its
+-- own, so data_quality can report how many lines a rule matches on its own as well as how many it was the
+-- deciding rule for.
 -- Incremental on DuckDB: a rebuild statuses only the lines appended since the last one (macro
 -- cleaning_watermark says when every line is restatused instead).
 {{ config(
@@ -30,6 +31,7 @@
     )
 {%- endset -%}
 {%- set plausible = plausible_date_bounds() -%}
+{%- set rules = {} -%}
 {%- set duplicate_key = [
     'invoice_ref', 'stock_code', 'description', 'quantity', 'unit_price', 'invoiced_at', 'customer_ref',
     'country'
@@ -73,7 +75,7 @@ flagged as (
                 then cast(transactions.quantity * transactions.unit_price as decimal(18, 4))
         end as line_value,
 
-        -- one flag per rule, each evaluated on its own
+        -- one flag per rule, each evaluated on its own; rule_flag names it and declares the rule
         coalesce(
             transactions.invoice_ref is null
             or transactions.stock_code is null
@@ -82,9 +84,9 @@ flagged as (
             or transactions.invoiced_at is null
             or transactions.quantity = 0,
             false
-        ) as is_malformed,
-        {{ invalid_number }} as is_invalid_number,
-        {{ is_implausible_date('transactions.invoiced_at') }} as is_implausible_date,
+        ) as {{ rule_flag(rules, 'malformed') }},
+        {{ invalid_number }} as {{ rule_flag(rules, 'invalid_number') }},
+        {{ is_implausible_date('transactions.invoiced_at') }} as {{ rule_flag(rules, 'implausible_date') }},
         row_number() over (
             partition by
                 transactions.invoice_ref,
@@ -99,14 +101,14 @@ flagged as (
         ) > 1
         {%- if built_up_to is not none %}
             or coalesce(earlier_copies.has_earlier_copy, false)
-        {%- endif %} as is_exact_duplicate,
-        coalesce(upper(transactions.invoice_ref) like 'C%', false) as is_cancellation_invoice,
-        coalesce(transactions.quantity < 0, false) as is_return,
-        non_product_codes.stock_code is not null as is_non_product_code,
-        coalesce(transactions.unit_price <= 0, false) as is_non_positive_price,
-        transactions.customer_ref is null as is_missing_customer,
+        {%- endif %} as {{ rule_flag(rules, 'exact_duplicate') }},
+        coalesce(upper(transactions.invoice_ref) like 'C%', false) as {{ rule_flag(rules, 'cancellation_invoice') }},
+        coalesce(transactions.quantity < 0, false) as {{ rule_flag(rules, 'return') }},
+        non_product_codes.stock_code is not null as {{ rule_flag(rules, 'non_product_code') }},
+        coalesce(transactions.unit_price <= 0, false) as {{ rule_flag(rules, 'non_positive_price') }},
+        transactions.customer_ref is null as {{ rule_flag(rules, 'missing_customer') }},
         transactions.customer_ref is not null
-        and customer_ref_periods.customer_id is null as is_unknown_customer
+        and customer_ref_periods.customer_id is null as {{ rule_flag(rules, 'unknown_customer') }}
 
     from transactions
     left join non_product_codes
@@ -126,19 +128,7 @@ statused as (
 
     select
         *,
-        case
-            when is_malformed then 'malformed'
-            when is_invalid_number then 'invalid_number'
-            when is_implausible_date then 'implausible_date'
-            when is_exact_duplicate then 'exact_duplicate'
-            when is_cancellation_invoice then 'cancellation_invoice'
-            when is_return then 'return'
-            when is_non_product_code then 'non_product_code'
-            when is_non_positive_price then 'non_positive_price'
-            when is_missing_customer then 'missing_customer'
-            when is_unknown_customer then 'unknown_customer'
-            else 'kept_sale'
-        end as line_status
+        {{ cleaning_status('transactions', rules) }} as line_status
 
     from flagged
 
