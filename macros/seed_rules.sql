@@ -1,8 +1,9 @@
 {#-
     Rule tables: seeds whose rows are rules tried in order, the first that holds deciding (cleaning_rules:
-    a row's status). A rule's condition is SQL in its model, declared with rule_flag; its name and order
-    come from the seed at compile time. So no CASE repeats the seed's order, and assert_rules_match_seed
-    stops the build, naming the seed and the rule, when a model and its seed disagree.
+    a row's status; policy_gates: an account's deciding gate). A rule's condition is SQL in its model,
+    declared with rule_flag or handed to first_matching_rule; its name, order and labels come from the
+    seed at compile time. So no CASE repeats the seed's order, and assert_rules_match_seed stops the
+    build, naming the seed and the rule, when a model and its seed disagree.
 -#}
 
 {% macro seed_rules(seed_name, name_column, order_column, group_column=none, group=none) %}
@@ -114,3 +115,17 @@
     {%- do assert_rules_match_seed('cleaning_rules', 'for input_file ' ~ input_file, rules, flags) -%}
     {{ return(first_matching_rule(rules, flags)) }}
 {% endmacro %}
+
+{% macro seed_label(expression, rows, key_column, label_column) -%}
+    {#- A CASE mapping `expression` (a rule name) to the rule's label in a seed's rows (seed_rules). -#}
+    {%- if rows | length == 0 -%}
+        null
+    {%- else -%}
+        case {{ expression }}
+        {%- for row in rows %}
+            when {{ string_literal(row[key_column] | string) | trim }}
+                then {{ string_literal(row[label_column] | string) | trim }}
+        {%- endfor %}
+        end
+    {%- endif -%}
+{%- endmacro %}
