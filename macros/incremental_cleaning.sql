@@ -9,7 +9,51 @@
     of today's file. Any edit, deletion, insertion or reordering among them restatuses every line (a file
     with fewer lines than were built is refused: delete+insert could not remove the lines past its end).
     DuckDB only: the models are incremental on DuckDB alone (plain tables on the other adapters).
+    The two cleaning models share all of it: incremental_cleaning sets the config and gives the watermark,
+    and the macros below it write the new lines' CTE, the exact-duplicate rule and its incremental join,
+    so each model states only its raw file, key, duplicate key and any further fingerprint inputs.
 -#}
+
+{% macro incremental_cleaning(raw_file, staged, key_column, duplicate_key, fingerprint_inputs=[]) %}
+    {#- Sets the calling model's incremental config and returns what its SQL needs: raw_file (also the
+        name of the model's CTE of new lines), staged (the staging relation), key_column, duplicate_key
+        (the columns that make two lines exact copies), inputs_fingerprint (a query: the identity
+        periods, fingerprint_inputs (scalar subqueries, e.g. of a seed) and the time vars) and
+        built_up_to (cleaning_watermark). -#}
+    {{ config(
+        materialized='incremental' if target.type == 'duckdb' else 'table',
+        unique_key=key_column,
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns'
+    ) }}
+    {%- set inputs_fingerprint -%}
+        select hash(
+            {{ ref_periods_fingerprint() }},
+            {%- for input in fingerprint_inputs %}
+            {{ input }},
+            {%- endfor %}
+            {{ time_settings_fingerprint() }}
+        )
+    {%- endset -%}
+    {{ return({
+        'raw_file': raw_file,
+        'staged': staged,
+        'key_column': key_column,
+        'duplicate_key': duplicate_key,
+        'inputs_fingerprint': inputs_fingerprint,
+        'built_up_to': cleaning_watermark(key_column, inputs_fingerprint, staged, raw_file),
+    }) }}
+{% endmacro %}
+
+{% macro cleaning_new_lines(cleaning) -%}
+    {#- The staged lines to status: all of them, or those after the watermark. -#}
+    select * from {{ cleaning.staged }}
+    {%- if cleaning.built_up_to is not none %}
+    where {{ cleaning.key_column }} > {{ cleaning.built_up_to }}
+    {%- endif %}
+{%- endmacro %}
+
+
 {% macro cleaning_watermark(key_column, inputs_fingerprint_sql, raw_relation, raw_file) %}
     {#- The highest line number already statused, or none when every line must be (re)built. -#}
     {%- if not execute or not is_incremental() -%}
@@ -74,24 +118,53 @@
     ) }}
 {%- endmacro %}
 
-{% macro earlier_copies(new_rows, duplicate_key) %}
-    {#- CTE earlier_copies: the duplicate keys (`duplicate_key`, a list of columns) of the lines already
-        statused in this table that a new line (`new_rows`, a CTE in scope) copies exactly, each with
-        has_earlier_copy = true; for the incremental branch of both cleaning models. -#}
+{% macro earlier_copies(cleaning) -%}
+    {#- On an incremental build, CTE earlier_copies (with its trailing comma): the duplicate keys of the
+        lines already statused in this table that a new line copies exactly, each with
+        has_earlier_copy = true. Nothing on a full build. -#}
+    {%- if cleaning.built_up_to is not none %}
+    -- lines statused before that the new ones copy exactly
     earlier_copies as (
 
         select distinct
-            {%- for col in duplicate_key %}
+            {%- for col in cleaning.duplicate_key %}
                 earlier.{{ col }},
             {%- endfor %}
             true as has_earlier_copy
 
         from {{ this }} as earlier
-        inner join {{ new_rows }}
+        inner join {{ cleaning.raw_file }}
             on
-                {%- for col in duplicate_key %}
-                    {{ 'and ' if not loop.first }}earlier.{{ col }} is not distinct from {{ new_rows }}.{{ col }}
+                {%- for col in cleaning.duplicate_key %}
+                    {{ 'and ' if not loop.first }}earlier.{{ col }} is not distinct from {{ cleaning.raw_file }}.{{ col }}
                 {%- endfor %}
 
-    )
+    ),
+    {%- endif %}
+{%- endmacro %}
+
+{% macro exact_duplicate_condition(cleaning) -%}
+    {#- Cleaning rule exact_duplicate: the line equals an earlier line of the file in every column of the
+        duplicate key (a new line also counts the lines statused before it). -#}
+    row_number() over (
+        partition by
+            {%- for col in cleaning.duplicate_key %}
+                {{ cleaning.raw_file }}.{{ col }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        order by {{ cleaning.raw_file }}.{{ cleaning.key_column }}
+    ) > 1
+    {%- if cleaning.built_up_to is not none %}
+        or coalesce(earlier_copies.has_earlier_copy, false)
+    {%- endif %}
+{%- endmacro %}
+
+{% macro join_earlier_copies(cleaning) -%}
+    {#- On an incremental build, the left join of the new lines to earlier_copies. -#}
+    {%- if cleaning.built_up_to is not none %}
+    left join earlier_copies
+        on
+            {%- for col in cleaning.duplicate_key %}
+                {{ 'and ' if not loop.first }}{{ cleaning.raw_file }}.{{ col }} is not distinct from earlier_copies.{{ col }}
+            {%- endfor %}
+    {%- endif %}
 {%- endmacro %}

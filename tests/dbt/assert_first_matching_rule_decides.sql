@@ -17,7 +17,7 @@ rules as (
 
 flags as (
 
-    {% for rule in cleaning_rule_names('transactions') %}
+    {% for rule in cleaning_rule_names('transactions')[:-1] %}
         select
             transaction_line_number,
             '{{ rule }}' as rule

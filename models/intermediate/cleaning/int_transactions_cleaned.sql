@@ -1,25 +1,22 @@
 -- Every raw invoice line with exactly one status: kept_sale, or the first exclusion rule it meets, in the
--- order of the seed cleaning_rules. Each rule also has its own flag, so data_quality can report how many
--- lines a rule matches on its own as well as how many it was the deciding rule for.
+-- order of the seed cleaning_rules (read at compile time: macro cleaning_status). Each rule is a flag of its
+-- own, so data_quality can report how many lines a rule matches on its own as well as how many it was the
+-- deciding rule for.
 -- Incremental on DuckDB: a rebuild statuses only the lines appended since the last one (macro
--- cleaning_watermark says when every line is restatused instead).
-{{ config(
-    materialized='incremental' if target.type == 'duckdb' else 'table',
-    unique_key='transaction_line_number',
-    incremental_strategy='delete+insert',
-    on_schema_change='sync_all_columns'
-) }}
-
-{%- set inputs_fingerprint -%}
-    select hash(
-        {{ ref_periods_fingerprint() }},
-        (select bit_xor(hash(upper(trim(stock_code)))) from {{ ref('non_product_stock_codes') }}),
-        {{ time_settings_fingerprint() }}
-    )
+-- incremental_cleaning sets it up; cleaning_watermark says when every line is restatused instead).
+{%- set non_product_codes_fingerprint -%}
+    (select bit_xor(hash(upper(trim(stock_code)))) from {{ ref('non_product_stock_codes') }})
 {%- endset -%}
-{%- set built_up_to = cleaning_watermark(
-    'transaction_line_number', inputs_fingerprint, ref('stg_raw__transactions'), 'transactions'
-) %}
+{%- set cleaning = incremental_cleaning(
+    'transactions',
+    ref('stg_raw__transactions'),
+    'transaction_line_number',
+    duplicate_key=[
+        'invoice_ref', 'stock_code', 'description', 'quantity', 'unit_price', 'invoiced_at', 'customer_ref',
+        'country'
+    ],
+    fingerprint_inputs=[non_product_codes_fingerprint]
+) -%}
 {#- NaN, infinite or too large for the fixed-point line value (DECIMAL(18, 4) holds below 1e14) -#}
 {%- set invalid_number -%}
     coalesce(
@@ -30,25 +27,16 @@
     )
 {%- endset -%}
 {%- set plausible = plausible_date_bounds() -%}
-{%- set duplicate_key = [
-    'invoice_ref', 'stock_code', 'description', 'quantity', 'unit_price', 'invoiced_at', 'customer_ref',
-    'country'
-] %}
+{%- set rules = {} %}
 
 with
 
 transactions as (
 
-    select * from {{ ref('stg_raw__transactions') }}
-    {% if built_up_to is not none -%}
-        where transaction_line_number > {{ built_up_to }}
-    {%- endif %}
+    {{ cleaning_new_lines(cleaning) }}
 
 ),
-{% if built_up_to is not none %}
-    -- lines statused before that the new ones copy exactly
-    {{ earlier_copies('transactions', duplicate_key) }},
-{% endif %}
+{{ earlier_copies(cleaning) }}
 
 customer_ref_periods as (
 
@@ -73,7 +61,7 @@ flagged as (
                 then cast(transactions.quantity * transactions.unit_price as decimal(18, 4))
         end as line_value,
 
-        -- one flag per rule, each evaluated on its own
+        -- one flag per rule, each evaluated on its own; rule_flag names it and declares the rule
         coalesce(
             transactions.invoice_ref is null
             or transactions.stock_code is null
@@ -82,43 +70,23 @@ flagged as (
             or transactions.invoiced_at is null
             or transactions.quantity = 0,
             false
-        ) as is_malformed,
-        {{ invalid_number }} as is_invalid_number,
-        {{ is_implausible_date('transactions.invoiced_at') }} as is_implausible_date,
-        row_number() over (
-            partition by
-                transactions.invoice_ref,
-                transactions.stock_code,
-                transactions.description,
-                transactions.quantity,
-                transactions.unit_price,
-                transactions.invoiced_at,
-                transactions.customer_ref,
-                transactions.country
-            order by transactions.transaction_line_number
-        ) > 1
-        {%- if built_up_to is not none %}
-            or coalesce(earlier_copies.has_earlier_copy, false)
-        {%- endif %} as is_exact_duplicate,
-        coalesce(upper(transactions.invoice_ref) like 'C%', false) as is_cancellation_invoice,
-        coalesce(transactions.quantity < 0, false) as is_return,
-        non_product_codes.stock_code is not null as is_non_product_code,
-        coalesce(transactions.unit_price <= 0, false) as is_non_positive_price,
-        transactions.customer_ref is null as is_missing_customer,
+        ) as {{ rule_flag(rules, 'malformed') }},
+        {{ invalid_number }} as {{ rule_flag(rules, 'invalid_number') }},
+        {{ is_implausible_date('transactions.invoiced_at') }} as {{ rule_flag(rules, 'implausible_date') }},
+        {{ exact_duplicate_condition(cleaning) }} as {{ rule_flag(rules, 'exact_duplicate') }},
+        coalesce(upper(transactions.invoice_ref) like 'C%', false) as {{ rule_flag(rules, 'cancellation_invoice') }},
+        coalesce(transactions.quantity < 0, false) as {{ rule_flag(rules, 'return') }},
+        non_product_codes.stock_code is not null as {{ rule_flag(rules, 'non_product_code') }},
+        coalesce(transactions.unit_price <= 0, false) as {{ rule_flag(rules, 'non_positive_price') }},
+        transactions.customer_ref is null as {{ rule_flag(rules, 'missing_customer') }},
         transactions.customer_ref is not null
-        and customer_ref_periods.customer_id is null as is_unknown_customer
+        and customer_ref_periods.customer_id is null as {{ rule_flag(rules, 'unknown_customer') }}
 
     from transactions
     left join non_product_codes
         on upper(trim(transactions.stock_code)) = non_product_codes.stock_code
     {{ join_customer_ref_period('transactions.customer_ref', 'transactions.invoiced_at') }}
-    {%- if built_up_to is not none %}
-        left join earlier_copies
-            on
-                {%- for col in duplicate_key %}
-                    {{ 'and ' if not loop.first }}transactions.{{ col }} is not distinct from earlier_copies.{{ col }}
-                {%- endfor %}
-    {%- endif %}
+    {{ join_earlier_copies(cleaning) }}
 
 ),
 
@@ -126,19 +94,7 @@ statused as (
 
     select
         *,
-        case
-            when is_malformed then 'malformed'
-            when is_invalid_number then 'invalid_number'
-            when is_implausible_date then 'implausible_date'
-            when is_exact_duplicate then 'exact_duplicate'
-            when is_cancellation_invoice then 'cancellation_invoice'
-            when is_return then 'return'
-            when is_non_product_code then 'non_product_code'
-            when is_non_positive_price then 'non_positive_price'
-            when is_missing_customer then 'missing_customer'
-            when is_unknown_customer then 'unknown_customer'
-            else 'kept_sale'
-        end as line_status
+        {{ cleaning_status('transactions', rules) }} as line_status
 
     from flagged
 
@@ -161,6 +117,6 @@ select
                 || ' outside ' || cast({{ plausible[0] }} as {{ dbt.type_string() }})
                 || ' to ' || cast({{ plausible[1] }} as {{ dbt.type_string() }})
     end as status_detail,
-    ({{ inputs_fingerprint }}) as inputs_fingerprint
+    ({{ cleaning.inputs_fingerprint }}) as inputs_fingerprint
 
 from statused

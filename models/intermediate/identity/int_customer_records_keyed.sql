@@ -1,6 +1,9 @@
 -- Every raw customer row with its matching key and the resolved customer it belongs to.
 -- Records sharing a normalised e-mail are one customer; without an e-mail the raw reference is the key,
 -- so a reference reused by people with different e-mails splits into separate customers.
+-- The flags of the customers' cleaning rules are here (data_quality counts them in the seed's order).
+{%- set rules = {} %}
+
 with
 
 customers as (
@@ -21,7 +24,8 @@ keyed as (
         is_premium,
         -- a signup outside the plausible window is unknown, not a date (kept: data_quality counts it)
         case when not {{ is_implausible_date('signup_at') }} then signup_at end as signup_at,
-        signup_at is not null and {{ is_implausible_date('signup_at') }} as is_implausible_signup,
+        signup_at is not null and {{ is_implausible_date('signup_at') }}
+            as {{ rule_flag(rules, 'implausible_signup') }},
         {{ normalise_matching_key('email') }} as email_key
 
     from customers
@@ -37,7 +41,7 @@ with_keys as (
         row_number() over (
             partition by customer_ref, email
             order by signup_at nulls last, customer_row_number
-        ) > 1 as is_duplicate_record
+        ) > 1 as {{ rule_flag(rules, 'duplicate_record') }}
 
     from keyed
 
@@ -56,3 +60,6 @@ resolved as (
 )
 
 select * from resolved
+{%- do assert_rules_match_seed(
+    'cleaning_rules', 'for input_file customers', cleaning_rule_names('customers'), rules
+) %}

@@ -1,20 +1,38 @@
--- The account policy: every account passes the gates in this order and gets exactly one action.
---   1 no_scores        no scored user: nothing to decide on (no_action)
---   2 admin_veto       an admin is a predicted sleeping dog (int_customer_policy_uplift) (do_not_disturb)
---   3 toxic_users      sleeping-dog share > toxic_user_share (cs_health_check: customer success first)
---   4 unprofitable     neither a nudge nor a call is worth its cost (no_action)
---   5 too_small        an account (not a customer without one) with fewer scored users than
---                      min_account_users (no_action)
---   6 holdout          a seeded random holdout_share of the accounts still eligible (holdout)
---   7 channel          a call nets more than the next best action (a nudge, or nothing) and no admin is
---                      predicted to be hurt -> candidate for human_outreach, else automated_nudge. A call
---                      is a conversation with the account's decision-makers, and an annoyed admin hurts
---                      the whole account, so the scarce channel is the cautious one: no admin with
+-- The account policy: every account passes the gates of seed policy_gates in the seed's order and gets
+-- the action of the first gate that holds (macro first_matching_rule); the seed also gives each gate's
+-- action and reason. Each gate's condition is here, once:
+--   no_scores          no scored user: nothing to decide on
+--   admin_veto         an admin is a predicted sleeping dog (int_customer_policy_uplift)
+--   toxic_users        sleeping-dog share > toxic_user_share (customer success first)
+--   unprofitable       neither a nudge nor a call is worth its cost
+--   too_small          an account (not a customer without one) with fewer scored users than
+--                      min_account_users
+--   holdout            a seeded random holdout_share of the accounts still eligible
+--   human_channel      a call nets more than the next best action (a nudge, or nothing) and no admin is
+--                      predicted to be hurt (covers_human_outreach), and the account is among the
+--                      human_capacity candidates with the highest gain of a call over the next best action.
+--                      A call is a conversation with the account's decision-makers, and an annoyed admin
+--                      hurts the whole account, so the scarce channel is the cautious one: no admin with
 --                      evidence of harm from a call, and no admin whose predicted effect of either channel
 --                      is below zero (point predictions, which the evidence rule would let through)
---   8 capacity         the human_capacity candidates with the highest gain of a call over the next best
---                      action get human_outreach; the rest fall back to a nudge when it pays, else nothing
--- The holdout is drawn before capacity so no human slot goes to an account that is then held out.
+--   capacity           a candidate over capacity falls back to a nudge when it pays ...
+--   capacity_no_nudge  ... else to nothing
+--   automated_channel  the seed's last gate: every account left gets the nudge
+-- The flag gates (no_scores to holdout) come before the channel gates, which rank the accounts they leave
+-- (checked at the end): the holdout is drawn before capacity so no human slot goes to an account that is
+-- then held out.
+{%- set gates = seed_rules('policy_gates', 'gate', 'gate_order') %}
+{%- set gate_names = gates | map(attribute='gate') | list %}
+{%- set flag_gates = {} %}
+{#- the channel gates' conditions, on the capacity ranking of the accounts no flag gate decided -#}
+{%- set channel_gates = {
+    'human_channel': 'human_rank is not null' ~ (
+        ' and human_rank <= ' ~ var('human_capacity') if var('human_capacity') is not none else ''
+    ),
+    'capacity': 'human_rank is not null and nudge_net_value > 0',
+    'capacity_no_nudge': 'human_rank is not null',
+} %}
+
 with
 
 accounts as (
@@ -27,17 +45,20 @@ flagged as (
 
     select
         *,
-        scored_users = 0 as is_no_scores,
-        sleeping_dog_admins > 0 as is_admin_veto,
-        coalesce(sleeping_dog_share > {{ var('toxic_user_share') }}, false) as is_toxic_users,
+        scored_users = 0 as {{ rule_flag(flag_gates, 'no_scores') }},
+        sleeping_dog_admins > 0 as {{ rule_flag(flag_gates, 'admin_veto') }},
+        coalesce(sleeping_dog_share > {{ var('toxic_user_share') }}, false)
+            as {{ rule_flag(flag_gates, 'toxic_users') }},
         expected_value - automated_cost as nudge_net_value,
         human_value - human_cost as human_net_value,
-        expected_value - automated_cost <= 0 and coalesce(human_value - human_cost <= 0, true) as is_unprofitable,
+        expected_value - automated_cost <= 0 and coalesce(human_value - human_cost <= 0, true)
+            as {{ rule_flag(flag_gates, 'unprofitable') }},
         -- a customer without an account (consumer data) is its own account: the size gate is for accounts
-        account_ref is not null and scored_users < {{ var('min_account_users') }} as is_too_small,
+        account_ref is not null and scored_users < {{ var('min_account_users') }}
+            as {{ rule_flag(flag_gates, 'too_small') }},
         -- deterministic pseudo-random draw per account, from the account id and the seed
         {{ hash_fraction("account_id || ':' || '" ~ var('policy_seed') ~ "'") }} < {{ var('holdout_share') }}
-            as is_holdout_draw,
+            as {{ rule_flag(flag_gates, 'holdout', 'is_holdout_draw') }},
         -- the gain of a call over the next best action: a nudge when it pays, else nothing
         human_value - human_cost - greatest(expected_value - automated_cost, 0) as human_gain,
         coalesce(
@@ -56,14 +77,7 @@ gated as (
 
     select
         *,
-        case
-            when is_no_scores then 'no_scores'
-            when is_admin_veto then 'admin_veto'
-            when is_toxic_users then 'toxic_users'
-            when is_unprofitable then 'unprofitable'
-            when is_too_small then 'too_small'
-            when is_holdout_draw then 'holdout'
-        end as suppressing_gate
+        {{ first_matching_rule(gate_names | select('in', flag_gates) | list, flag_gates) }} as suppressing_gate
 
     from flagged
 
@@ -91,50 +105,43 @@ decided as (
         *,
         coalesce(
             suppressing_gate,
-            case
-                when
-                    human_rank is not null
-                    {% if var('human_capacity') is not none %}and human_rank <= {{ var('human_capacity') }}{% endif %}
-                    then 'human_channel'
-                when human_rank is not null and nudge_net_value > 0 then 'capacity'
-                when human_rank is not null then 'capacity_no_nudge'
-                else 'automated_channel'
-            end
+            {{ first_matching_rule(gate_names | reject('in', flag_gates) | list, channel_gates) }}
         ) as deciding_gate
 
     from ranked
+
+),
+
+labelled as (
+
+    select
+        *,
+        {{ seed_label('deciding_gate', gates, 'gate', 'action') }} as action,
+        {{ seed_label('deciding_gate', gates, 'gate', 'reason') }} as reason
+
+    from decided
 
 )
 
 select
     *,
-    case deciding_gate
-        when 'no_scores' then 'no_action'
-        when 'admin_veto' then 'do_not_disturb'
-        when 'toxic_users' then 'cs_health_check'
-        when 'unprofitable' then 'no_action'
-        when 'too_small' then 'no_action'
-        when 'holdout' then 'holdout'
-        when 'human_channel' then 'human_outreach'
-        when 'capacity_no_nudge' then 'no_action'
-        else 'automated_nudge'
-    end as action,
-    case deciding_gate
-        when 'no_scores' then 'No user of the account has an uplift score'
-        when 'admin_veto' then 'An admin is predicted to react badly to a nudge (sleeping dog)'
-        when 'toxic_users' then 'Too many users are predicted to react badly: route to a customer-success health check'
-        when 'unprofitable' then 'Expected incremental value does not cover the cost of a nudge'
-        when 'too_small' then 'Too few scored users to act on'
-        when 'holdout' then 'Randomly held out as a control group to measure the policy'
-        when 'human_channel' then 'A call gains the most over the next best action: worth scarce human outreach'
-        when 'capacity' then 'Worth human outreach but over this cycle''s capacity: automated nudge instead'
-        when 'capacity_no_nudge' then 'Worth human outreach but over this cycle''s capacity, and a nudge does not pay'
-        else 'A nudge pays, and a call would not gain more than its cost'
-    end as reason,
-    case
-        when deciding_gate = 'human_channel' then human_cost
-        when deciding_gate in ('capacity', 'automated_channel') then automated_cost
+    case action
+        when 'human_outreach' then human_cost
+        when 'automated_nudge' then automated_cost
         else 0
     end as action_cost
 
-from decided
+from labelled
+{#- every gate of the seed has its condition here; the channel gates rank what the flag gates leave -#}
+{%- do assert_rules_match_seed('policy_gates', none, gate_names, dict(flag_gates, **channel_gates)) %}
+{%- set channel_order = gate_names | reject('in', flag_gates) | list %}
+{%- if channel_order %}
+    {%- for gate in gate_names[gate_names.index(channel_order[0]) + 1:] if gate in flag_gates %}
+        {{ exceptions.raise_compiler_error(
+            "seed policy_gates puts gate '" ~ gate ~ "' after '" ~ channel_order[0] ~ "', but " ~ model.name
+            ~ " ranks the accounts for the channel gates (" ~ channel_gates.keys() | join(', ') ~ ") among "
+            ~ "those every flag gate (" ~ flag_gates.keys() | join(', ') ~ ") let through: the flag gates come "
+            ~ "first"
+        ) }}
+    {%- endfor %}
+{%- endif %}

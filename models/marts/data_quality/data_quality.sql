@@ -1,6 +1,17 @@
 -- Per input file and cleaning rule: how many raw rows the rule decided (first match in rule order),
 -- how many it matches on its own, and the sales value involved. Per input, the rows_assigned add up
--- to the raw row count (tested).
+-- to the raw row count (tested). The rules and their order come from the seed at compile time; each
+-- input's last rule (kept_sale, ...) is the status of a row no rule flags.
+{%- set rule_names = {} %}
+{%- for input_file in ['transactions', 'activity', 'customers'] %}
+    {%- do rule_names.update({input_file: cleaning_rule_names(input_file)}) %}
+{%- endfor %}
+{#- the customers' rule flags (int_customer_records_keyed), which it checks against the seed -#}
+{%- set customer_flags = {} %}
+{%- for rule in rule_names['customers'][:-1] %}
+    {%- do rule_flag(customer_flags, rule) %}
+{%- endfor %}
+
 with
 
 rules as (
@@ -51,22 +62,18 @@ assigned as (
 
     select
         'customers' as input_file,
-        case
-            when is_duplicate_record then 'duplicate_record'
-            when is_implausible_signup then 'implausible_signup'
-            else 'kept_record'
-        end as rule,
+        {{ first_matching_rule(rule_names['customers'], customer_flags) }} as rule,
         count(*) as rows_assigned,
         null as value_assigned
     from customer_records
-    group by is_duplicate_record, is_implausible_signup
+    group by {{ customer_flags.values() | join(', ') }}
 
 ),
 
 rule_flags as (
 
     {% for input_file in ['transactions', 'activity'] %}
-        {% for rule in cleaning_rule_names(input_file) %}
+        {% for rule in rule_names[input_file][:-1] %}
             select
                 '{{ input_file }}' as input_file,
                 '{{ rule }}' as rule,
@@ -80,7 +87,9 @@ rule_flags as (
         rule,
         rows_assigned as rows_flagged
     from assigned
-    where rule in ('kept_sale', 'kept_activity') or input_file = 'customers'
+    where
+        rule in ('{{ rule_names['transactions'][-1] }}', '{{ rule_names['activity'][-1] }}')
+        or input_file = 'customers'
 
 ),
 
