@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from earmark.reporting.warehouse import WarehouseLocked, lock_message
+
 # Tables that differ between two builds of the same input by design: the build log's timestamps.
 BUILD_LOG_TABLES = ("run_status",)
 
@@ -71,8 +73,14 @@ def compare_warehouses(
             raise FileNotFoundError(f"{path}: no such warehouse")
     con = duckdb.connect()
     try:
-        con.execute(f"attach {_literal(before)} as before_db (read_only)")
-        con.execute(f"attach {_literal(after)} as after_db (read_only)")
+        for path, alias in ((before, "before_db"), (after, "after_db")):
+            try:
+                con.execute(f"attach {_literal(path)} as {alias} (read_only)")
+            except duckdb.IOException as error:
+                message = lock_message(path, error)
+                if message is None:
+                    raise
+                raise WarehouseLocked(message) from error
         skipped = set(ignore)
         before_tables = set(_tables(con, "before_db", schema)) - skipped
         after_tables = set(_tables(con, "after_db", schema)) - skipped

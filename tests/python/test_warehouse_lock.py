@@ -107,3 +107,16 @@ def test_check_warehouse_passes_on_a_free_file(tmp_path: Path) -> None:
         text=True,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_compare_warehouses_prints_the_lock_message(held_warehouse: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).close()
+    done = subprocess.run(
+        [sys.executable, "-m", "earmark.cli", "compare-warehouses", str(other), str(held_warehouse)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    _assert_clear(done.stderr, held_warehouse)
