@@ -1,8 +1,8 @@
 """What the dbt Python models share, so that each model stays a thin call into the tested package.
 
+- `model_io.py`: the run parameters (int_run_parameters) as Python values, and typed empty frames.
 - `model_cache.py`: reuse a Python model's result when its inputs, parameters and code are unchanged.
-- `segmentation.py`: the segmentation models' inputs from dbt (config from vars, feature frames) and their
-  typed outputs.
-- `uplift.py`: the uplift models' inputs from dbt (training and scoring frames, parameters) and their typed
-  outputs.
+- `segmentation.py`: one function per segmentation model, over the clustering space built once.
+- `uplift.py`: the uplift models' shared inputs (campaign rows, stable keys, covariates) and the learner
+  choice and policy values; `uplift_scores.py` and `uplift_validation.py`: the fit and its validation.
 """
