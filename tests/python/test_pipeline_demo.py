@@ -186,6 +186,20 @@ def test_every_account_gets_exactly_one_action(demo: tuple[Path, Path]) -> None:
     assert query(db, "select count(*) from target_accounts") == targeted
 
 
+def test_account_actions_carry_the_accounts_file_attributes(demo: tuple[Path, Path]) -> None:
+    """Every account of accounts.parquet that has customers shows its own plan, seats and annual value."""
+    raw, db = demo
+    listed = pq.read_table(raw / "accounts.parquet").to_pandas().set_index("account_ref")
+    shown = query(
+        db, "select account_ref, plan, seats, annual_value from account_actions where account_ref is not null"
+    )
+    assert len(shown) == len(listed)  # the demo lists every account that has customers
+    for account_ref, plan, seats, annual_value in shown:
+        row = listed.loc[account_ref]
+        assert (plan, seats, annual_value) == (row["plan"], row["seats"], row["annual_value"]), account_ref
+    assert query(db, "select count(plan) from account_actions where account_ref is null") == [(0,)]
+
+
 def test_bad_directory_is_refused_before_any_model_runs(demo: tuple[Path, Path], tmp_path: Path) -> None:
     raw, _ = demo
     broken = tmp_path / "broken"

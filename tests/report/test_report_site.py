@@ -86,6 +86,9 @@ with duckdb.connect(str(DB), read_only=True) as _con:
     ACCOUNT_ACTIONS: dict[str, str] = dict(
         _con.sql("select account_id, action from account_actions order by account_id").fetchall()
     )
+    DECIDING_GATES: dict[str, str] = dict(
+        _con.sql("select account_id, deciding_gate from account_actions").fetchall()
+    )
 
 ROUTES = discover_routes(BUILD)
 ACCOUNT_BY_ROUTE = {account_route(account_id): account_id for account_id in ACCOUNT_ACTIONS}
@@ -169,7 +172,10 @@ def expected_testids(route: str) -> dict[str, tuple[str, object]]:
     """data-testid -> (kind, expected value) for a route."""
     account_id = account_id_of(route)
     if account_id:
-        return {"account-action": ("text", ACCOUNT_ACTIONS.get(account_id, "<not in account_actions>"))}
+        return {
+            "account-action": ("text", ACCOUNT_ACTIONS.get(account_id, "<not in account_actions>")),
+            "deciding-gate": ("text", DECIDING_GATES.get(account_id, "<not in account_actions>")),
+        }
     expected = EXPECTED_TESTIDS.get(route, {})
     return {testid: (kind, mart_value(sql)) for testid, (kind, sql) in expected.items()}
 

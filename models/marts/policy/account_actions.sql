@@ -1,5 +1,6 @@
 -- One row per account: every gate's inputs and flag, the gate that decided, the action and its reason,
--- expected value, cost and net value.
+-- expected value, cost and net value, beside the account's own attributes from accounts.parquet (null
+-- for a solo customer, or when the file is absent or does not list the account).
 with
 
 gates as (
@@ -8,12 +9,24 @@ gates as (
 
 ),
 
+accounts as (
+
+    select * from {{ ref('stg_raw__accounts') }}
+
+),
+
 final as (
 
     select
         -- ids
-        account_id,
-        account_ref,
+        gates.account_id,
+        gates.account_ref,
+
+        -- account attributes
+        accounts.plan,
+        accounts.seats,
+        accounts.annual_value,
+        accounts.created_at as account_created_at,
 
         -- decision
         action,
@@ -58,6 +71,8 @@ final as (
         end as net_value
 
     from gates
+    -- account_ref is unique in stg_raw__accounts (its test), so the join keeps one row per account
+    left join accounts on gates.account_ref = accounts.account_ref
 
 )
 
