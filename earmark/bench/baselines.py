@@ -23,9 +23,11 @@ from earmark.contract.duckdb_paths import path_literal
 # The RFM table of int_customer_rfm_scored in one query over the raw files. Rules, in the models' order:
 # - int_transactions_cleaned: a line is malformed when invoice, stock code, quantity, price or time is null
 #   or the quantity 0; of exact duplicates (all eight columns equal) only one copy counts (which one does
-#   not matter: they are equal). Then the first matching rule decides: a cancellation invoice (starts with
-#   C) or a return (negative quantity) is a reversal; a non-product stock code (seed, upper-cased and
-#   trimmed), a price <= 0, a missing or unknown customer excludes the line; the rest are kept sales.
+#   not matter: they are equal). Then the first matching rule decides: a non-product stock code (the
+#   trimmed code fully matches a seed code or pattern, any case) excludes the line; a cancellation invoice
+#   (starts with C) or a negative quantity is a reversal; a price <= 0, a missing or unknown customer
+#   excludes the line; the rest are kept sales. A cancellation counts only when its customer has a kept
+#   sale of the same product (upper-cased, trimmed code) at or before it.
 # - identity (int_customer_records_keyed, int_customer_ref_periods): the customer id is 'C' + 16 hex of
 #   md5(matching key), the key the normalised e-mail (lower, trimmed of spaces, first +tag dropped, empty
 #   means none) or else the raw reference; a reference belongs to its owners in order of their first
@@ -55,22 +57,30 @@ lines as (
         and unit_price is not null and invoiced_at is not null and quantity <> 0
 ),
 
-non_product_codes as (
-    select distinct upper(trim(cast(stock_code as varchar))) as stock_code
+non_product_patterns as (
+    select distinct '(?i)' || trim(cast(stock_code as varchar)) as code_pattern
     from read_csv('{non_product_codes}', header = true, all_varchar = true)
+),
+
+non_product_codes as (
+    select distinct codes.stock_code
+    from (select distinct stock_code from lines) as codes
+    inner join non_product_patterns on regexp_full_match(upper(trim(codes.stock_code)), code_pattern)
 ),
 
 classified as (
     select
         lines.*,
         case
-            when upper(lines.invoice_ref) like 'C%' or lines.quantity < 0 then 'reversal'
-            when non_product_codes.stock_code is not null or lines.unit_price <= 0 then 'excluded'
+            when non_product_codes.stock_code is not null then 'excluded'
+            when upper(lines.invoice_ref) like 'C%' then 'cancellation'
+            when lines.quantity < 0 then 'reversal'
+            when lines.unit_price <= 0 then 'excluded'
             when lines.customer_ref is null then 'excluded'
             else 'kept'
         end as kind
     from lines
-    left join non_product_codes on upper(trim(lines.stock_code)) = non_product_codes.stock_code
+    left join non_product_codes on lines.stock_code = non_product_codes.stock_code
 ),
 
 records as (
@@ -101,10 +111,11 @@ periods as (
     window owner_order as (partition by customer_ref order by owner_since nulls first, customer_id)
 ),
 
-attributed as (
+attributed_lines as (
     select
         periods.customer_id,
         classified.invoice_ref,
+        upper(trim(classified.stock_code)) as product_code,
         classified.invoiced_at,
         classified.kind,
         cast(classified.quantity * classified.unit_price as decimal(18, 4)) as line_value
@@ -113,7 +124,26 @@ attributed as (
         on classified.customer_ref = periods.customer_ref
         and classified.invoiced_at >= periods.valid_from
         and classified.invoiced_at < periods.valid_to
-    where classified.kind in ('kept', 'reversal')
+    where classified.kind in ('kept', 'cancellation', 'reversal')
+),
+
+first_kept as (
+    select customer_id, product_code, min(invoiced_at) as first_kept_at
+    from attributed_lines
+    where kind = 'kept'
+    group by customer_id, product_code
+),
+
+attributed as (
+    select attributed_lines.* replace (
+        case
+            when attributed_lines.kind != 'cancellation' then attributed_lines.kind
+            when first_kept.first_kept_at <= attributed_lines.invoiced_at then 'reversal'
+            else 'unmatched'
+        end as kind
+    )
+    from attributed_lines
+    left join first_kept using (customer_id, product_code)
 ),
 
 as_of as (
@@ -219,16 +249,21 @@ def rfm_pandas(raw_dir: Path, seeds_dir: Path, bins: int = 5) -> pd.DataFrame:
     the same as `RFM_FLOOR_SQL` (see the comment above it)."""
     lines = pd.read_parquet(raw_dir / "transactions.parquet", columns=list(TRANSACTION_COLUMNS))
     customers = pd.read_parquet(raw_dir / "customers.parquet", columns=["customer_ref", "email", "signup_at"])
-    codes = pd.read_csv(seeds_dir / "non_product_stock_codes.csv", dtype=str)["stock_code"]
+    patterns = pd.read_csv(seeds_dir / "non_product_stock_codes.csv", dtype=str)["stock_code"].str.strip(" ")
 
     # Cleaning: drop malformed lines, keep one copy of exact duplicates, classify by the first rule met.
     required = ["invoice_ref", "stock_code", "quantity", "unit_price", "invoiced_at"]
     lines = lines[lines[required].notna().all(axis=1) & (lines["quantity"] != 0)]
     lines = lines.drop_duplicates(subset=list(TRANSACTION_COLUMNS))
-    is_reversal = lines["invoice_ref"].str.upper().str.startswith("C") | (lines["quantity"] < 0)
-    non_product = lines["stock_code"].str.strip(" ").str.upper().isin(set(codes.str.strip(" ").str.upper()))
+    product_code = lines["stock_code"].str.strip(" ").str.upper()
+    non_product = pd.Series(False, index=lines.index)
+    for pattern in patterns:
+        non_product |= product_code.str.fullmatch(pattern, case=False)
+    is_cancellation = ~non_product & lines["invoice_ref"].str.upper().str.startswith("C")
+    is_reversal = ~non_product & (is_cancellation | (lines["quantity"] < 0))
     is_kept = ~is_reversal & ~non_product & (lines["unit_price"] > 0) & lines["customer_ref"].notna()
-    lines = lines.assign(is_kept=is_kept)[is_reversal | is_kept]
+    lines = lines.assign(is_kept=is_kept, is_cancellation=is_cancellation, product_code=product_code)
+    lines = lines[is_reversal | is_kept]
 
     # Identity: matching key, resolved id, ownership periods of each reference.
     email_key = customers["email"].str.strip(" ").str.lower().str.replace(r"\+[^@]*@", "@", n=1, regex=True)
@@ -255,6 +290,16 @@ def rfm_pandas(raw_dir: Path, seeds_dir: Path, bins: int = 5) -> pd.DataFrame:
         (attributed["is_first_owner"] | (at >= attributed["owner_since"]))
         & (attributed["valid_to"].isna() | (at < attributed["valid_to"]))
     ]
+    # A cancellation counts only after a kept sale of the same product by the same customer.
+    first_kept = (
+        attributed[attributed["is_kept"]]
+        .groupby(["customer_id", "product_code"])["invoiced_at"]
+        .min()
+        .rename("first_kept_at")
+    )
+    attributed = attributed.join(first_kept, on=["customer_id", "product_code"])
+    unmatched = attributed["is_cancellation"] & ~(attributed["first_kept_at"] <= attributed["invoiced_at"])
+    attributed = attributed[~unmatched]
     as_of = attributed.loc[attributed["is_kept"], "invoiced_at"].max().normalize() + pd.Timedelta(days=1)
     attributed = attributed[attributed["invoiced_at"] < as_of]
     attributed = attributed.assign(

@@ -10,13 +10,18 @@ from __future__ import annotations
 import numpy as np
 
 # Defects. Rates are per line (transactions), per invoice (cancellations), per row (activity) or per person
-# (customers). The manifest counts are recounted on the final tables with the first-match rules below.
+# (customers). The manifest counts are recounted on the final tables with the first-match rules below;
+# unmatched_cancellation and stock_write_off are not injected (every cancellation mirrors an earlier kept
+# line, and returns are drawn on sales), but a sale of an invoice without a customer that is returned
+# reads as a write-off, and the recount says how many of each there are.
 TRANSACTION_RULES = (
     "malformed",
     "exact_duplicate",
-    "cancellation_invoice",
-    "return",
     "non_product_code",
+    "unmatched_cancellation",
+    "cancellation_invoice",
+    "stock_write_off",
+    "return",
     "non_positive_price",
     "missing_customer",
     "unknown_customer",

@@ -242,20 +242,47 @@ def _classify_transactions(lines: _Lines, n_refs: int) -> np.ndarray:
             lines.country[ok],
         ]
     )
-    hits = [
-        malformed,
-        duplicate,
-        lines.cancellation,
-        lines.quantity < 0,
-        lines.code >= N_PRODUCTS,
-        lines.price <= 0,
-        lines.ref < 0,
-        lines.ref >= n_refs,
-    ]
-    status = np.full(len(malformed), len(TRANSACTION_RULES), dtype=np.int8)
-    for rule, hit in reversed(list(enumerate(hits))):
-        status[hit] = rule
+    known = (lines.ref >= 0) & (lines.ref < n_refs)
+    hits = {
+        "malformed": malformed,
+        "exact_duplicate": duplicate,
+        "non_product_code": lines.code >= N_PRODUCTS,
+        "unmatched_cancellation": np.zeros(len(malformed), dtype=bool),  # decided below, from the kept sales
+        "cancellation_invoice": lines.cancellation,
+        "stock_write_off": (lines.quantity < 0) & (lines.ref < 0),
+        "return": lines.quantity < 0,
+        "non_positive_price": lines.price <= 0,
+        "missing_customer": lines.ref < 0,
+        "unknown_customer": lines.ref >= n_refs,
+    }
+    status = _first_hits(hits)
+    # a cancellation of a known customer with no kept sale of the product by that person at or before it
+    kept = status == len(TRANSACTION_RULES)
+    cancelled = np.flatnonzero((status == TRANSACTION_RULES.index("cancellation_invoice")) & known)
+    hits["unmatched_cancellation"][cancelled] = ~_bought_by_then(lines, kept, cancelled)
+    return _first_hits(hits)
+
+
+def _first_hits(hits: dict[str, np.ndarray]) -> np.ndarray:
+    """The first rule of TRANSACTION_RULES each line meets (len(TRANSACTION_RULES) = kept)."""
+    status = np.full(len(hits[TRANSACTION_RULES[0]]), len(TRANSACTION_RULES), dtype=np.int8)
+    for rule in reversed(TRANSACTION_RULES):
+        status[hits[rule]] = TRANSACTION_RULES.index(rule)
     return status
+
+
+def _bought_by_then(lines: _Lines, kept: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For the given lines: did the same person have a kept line of the same code at or before it?"""
+    width = int(lines.code.max()) + 1 if len(lines.code) else 1
+    key = lines.person.astype(np.int64) * width + lines.code
+    kept_rows = np.flatnonzero(kept)
+    order = np.lexsort([lines.time[kept_rows], key[kept_rows]])
+    kept_keys, first = np.unique(key[kept_rows][order], return_index=True)
+    first_time = lines.time[kept_rows][order][first]
+    at = np.clip(np.searchsorted(kept_keys, key[rows]), 0, max(len(kept_keys) - 1, 0))
+    if not len(kept_keys):
+        return np.zeros(len(rows), dtype=bool)
+    return (kept_keys[at] == key[rows]) & (first_time[at] <= lines.time[rows])
 
 
 def _transaction_batches(p: _People, lines: _Lines) -> Iterator[pa.Table]:

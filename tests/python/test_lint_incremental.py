@@ -26,6 +26,17 @@ MODELS = {
     "int_transactions_cleaned": ("transaction_line_number", "stg_raw__transactions"),
     "int_activity_cleaned": ("activity_row_number", "stg_raw__activity"),
 }
+# Further columns the model reads at compile time from the staged lines and from its own table (the
+# transactions' check for appended sales that match a built unmatched cancellation), all null here.
+STAGED_COLUMNS = {
+    "int_transactions_cleaned": (
+        "null::varchar as customer_ref, null::varchar as stock_code, null::bigint as quantity, "
+        "null::varchar as invoice_ref, null::timestamp as invoiced_at"
+    ),
+}
+BUILT_COLUMNS = {
+    "int_transactions_cleaned": "null::varchar as customer_id, null::varchar as line_status",
+}
 PATHS = [f"models/intermediate/cleaning/{model}.sql" for model in MODELS]
 # What the inputs fingerprint reads, with the columns it hashes (left empty: a fingerprint of nothing).
 FINGERPRINT_INPUTS = {
@@ -90,10 +101,14 @@ def _build_minimal_warehouse(work: Path, nodes: dict[str, dict]) -> None:
                 re.DOTALL,
             )
             assert found, f"{model}: no inputs_fingerprint in the compiled model"
-            con.execute(f"create table {nodes[staged]['relation_name']} as select 1::bigint as {key}")
+            staged_columns = f", {STAGED_COLUMNS[model]}" if model in STAGED_COLUMNS else ""
+            built_columns = f", {BUILT_COLUMNS[model]}" if model in BUILT_COLUMNS else ""
             con.execute(
-                f"create table {nodes[model]['relation_name']} as "
-                f"select 1::bigint as {key}, ({found.group(1)}) as inputs_fingerprint"
+                f"create table {nodes[staged]['relation_name']} as select 1::bigint as {key}{staged_columns}"
+            )
+            con.execute(
+                f"create table {nodes[model]['relation_name']} as select 1::bigint as {key}{staged_columns}"
+                f"{built_columns}, ({found.group(1)}) as inputs_fingerprint"
             )
 
 

@@ -5,12 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
-from conftest import query, run_dbt
+from conftest import PROJECT_ROOT, query, run_dbt
 
+from earmark.bench import baselines
 from earmark.ingest.online_retail import ingest_online_retail
 
 pytestmark = pytest.mark.integration
+
+# Facts of the file under the cleaning rules, measured on a build (the queries are the tests' own):
+# customers with a kept sale; cancellation lines that are credits on a non-product code, and those of a
+# customer with no earlier kept sale of the product; negative lines without a customer.
+NON_ZERO_CUSTOMERS = 4_334
+NON_PRODUCT_CREDITS = 583
+UNMATCHED_CANCELLATIONS = 1_028
+STOCK_WRITE_OFFS = 1_336
+# the seed's exact codes (its patterns TEST\d* and ADJUST\d* match no code of this file)
+SEED_CODES = "'POST','DOT','C2','M','ADJUST','B','D','S','PADS','BANK CHARGES','AMAZONFEE','CRUK'"
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +70,6 @@ def test_every_line_has_exactly_one_status(online_retail_db: Path, datasets_dir:
     # kept sales, recounted straight from the source file: first copy of a line, not a cancellation,
     # positive quantity and price, a product code, with a customer
     source = datasets_dir / "online_retail" / "online_retail.parquet"
-    codes = "'POST','DOT','C2','M','ADJUST','B','D','S','PADS','BANK CHARGES','AMAZONFEE','CRUK'"
     independent = duckdb.sql(
         f"""
         select count(*) from (
@@ -69,7 +80,7 @@ def test_every_line_has_exactly_one_status(online_retail_db: Path, datasets_dir:
             from read_parquet('{source}')
         )
         where copy_number = 1 and not InvoiceNo like 'C%' and Quantity > 0 and UnitPrice > 0
-            and upper(trim(StockCode)) not in ({codes}) and CustomerID is not null
+            and upper(trim(StockCode)) not in ({SEED_CODES}) and CustomerID is not null
         """
     ).fetchall()[0][0]
     assert kept == independent
@@ -99,3 +110,52 @@ def test_customers_and_segments(online_retail_db: Path) -> None:
         online_retail_db, "select min(r_score), max(r_score), min(m_score), max(m_score) from customers"
     )
     assert scores == [(1, 5, 1, 5)]
+
+
+def test_monetary_is_recounted_for_every_customer(online_retail_db: Path) -> None:
+    """The benchmark's hand-written query restates the cleaning rules from the raw file (non-product codes
+    first, a cancellation counted only after a kept sale of the product by the customer): it gives every
+    customer's RFM, monetary included, exactly as dbt does."""
+    raw = online_retail_db.parent / "raw"
+    dbt_rfm = baselines.read_dbt_rfm(online_retail_db).sort_values("customer_id").reset_index(drop=True)
+    floor = baselines.rfm_floor(raw, PROJECT_ROOT / "seeds").sort_values("customer_id").reset_index(drop=True)
+    assert len(dbt_rfm) == NON_ZERO_CUSTOMERS
+    pd.testing.assert_frame_equal(floor, dbt_rfm, check_exact=True)
+
+
+def test_credits_on_non_product_codes_and_unmatched_cancellations_do_not_count(
+    online_retail_db: Path, datasets_dir: Path
+) -> None:
+    statuses = dict(
+        query(
+            online_retail_db,
+            "select line_status, count(*) from intermediate.int_transactions_cleaned "
+            "where is_cancellation_invoice group by line_status",
+        )
+    )
+    # credit notes on Manual, Discount, Postage, Bank charges, ... are non-product lines: as many as the
+    # source has (first copies of C lines whose code is one of the seed's)
+    source = datasets_dir / "online_retail" / "online_retail.parquet"
+    credits = duckdb.sql(
+        f"""
+        select count(*) from (
+            select *, row_number() over (
+                partition by InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice,
+                    CustomerID, Country
+            ) as copy_number
+            from read_parquet('{source}')
+        )
+        where copy_number = 1 and InvoiceNo like 'C%' and upper(trim(StockCode)) in ({SEED_CODES})
+        """
+    ).fetchall()[0][0]
+    assert statuses["non_product_code"] == credits == NON_PRODUCT_CREDITS
+    # cancellations of purchases made before the data starts (December 2010 on)
+    assert statuses["unmatched_cancellation"] == UNMATCHED_CANCELLATIONS
+    assert sum(statuses.values()) == 9_288
+    # a stock write-off has no customer; a return has one
+    write_offs = query(
+        online_retail_db,
+        "select count(*), count(customer_ref) from intermediate.int_transactions_cleaned "
+        "where line_status = 'stock_write_off'",
+    )
+    assert write_offs == [(STOCK_WRITE_OFFS, 0)]

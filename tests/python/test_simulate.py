@@ -145,9 +145,11 @@ def test_manifest_holds_counts_and_parameters(world: tuple[Path, dict]) -> None:
     tx_rules = (
         "malformed",
         "exact_duplicate",
-        "cancellation_invoice",
-        "return",
         "non_product_code",
+        "unmatched_cancellation",
+        "cancellation_invoice",
+        "stock_write_off",
+        "return",
         "non_positive_price",
         "missing_customer",
         "unknown_customer",
@@ -339,17 +341,31 @@ def test_transaction_defects_recount(world: tuple[Path, dict]) -> None:
     refs = set(_read(directory, "customers")["customer_ref"])
     required = ["invoice_ref", "stock_code", "quantity", "unit_price", "invoiced_at"]
     malformed = tx[required].isna().any(axis=1) | (tx["quantity"] == 0)
+    cancellation = tx["invoice_ref"].str.startswith("C", na=False)
     rules = {
         "malformed": malformed,
         "exact_duplicate": tx.duplicated(keep="first") & ~malformed,
-        "cancellation_invoice": tx["invoice_ref"].str.startswith("C", na=False),
-        "return": tx["quantity"] < 0,
         "non_product_code": tx["stock_code"].isin(NON_PRODUCT_CODES),
+        "unmatched_cancellation": pd.Series(False, index=tx.index),  # from the kept sales, below
+        "cancellation_invoice": cancellation,
+        "stock_write_off": (tx["quantity"] < 0) & tx["customer_ref"].isna(),
+        "return": tx["quantity"] < 0,
         "non_positive_price": tx["unit_price"] <= 0,
         "missing_customer": tx["customer_ref"].isna(),
         "unknown_customer": ~tx["customer_ref"].isin(refs),
     }
-    status = pd.Series(np.select([m.to_numpy(bool) for m in rules.values()], list(rules), "kept"))
+
+    def first_rule() -> pd.Series:
+        return pd.Series(np.select([m.to_numpy(bool) for m in rules.values()], list(rules), "kept"), tx.index)
+
+    # a cancellation of a known customer counts only after a kept sale of the product by that customer
+    kept = tx[first_rule() == "kept"]
+    first_sale = kept.groupby(["customer_ref", "stock_code"])["invoiced_at"].min().rename("first_sale")
+    first_sale_of_line = tx.join(first_sale, on=["customer_ref", "stock_code"])["first_sale"]
+    rules["unmatched_cancellation"] = (
+        cancellation & tx["customer_ref"].isin(refs) & ~(first_sale_of_line <= tx["invoiced_at"])
+    )
+    status = first_rule()
     counts = status.value_counts()
     recount = {rule: int(counts.get(rule, 0)) for rule in rules}
     assert recount == _manifest_counts(manifest, "transactions")

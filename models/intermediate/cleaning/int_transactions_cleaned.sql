@@ -2,8 +2,12 @@
 -- order of the seed cleaning_rules (read at compile time: macro cleaning_status). Each rule is a flag of its
 -- own, so data_quality can report how many lines a rule matches on its own as well as how many it was the
 -- deciding rule for.
+-- A cancellation line is matched against the customer's kept sales of the same product at or before it:
+-- with none, it reverses a purchase made before the data starts (unmatched_cancellation) and does not
+-- reduce monetary.
 -- Incremental on DuckDB: a rebuild statuses only the lines appended since the last one (macro
--- incremental_cleaning sets it up; cleaning_watermark says when every line is restatused instead).
+-- incremental_cleaning sets it up; cleaning_watermark says when every line is restatused instead, and so
+-- does an appended sale dated at or before a cancellation it would now match).
 {%- set non_product_codes_fingerprint -%}
     (select bit_xor(hash(upper(trim(stock_code)))) from {{ ref('non_product_stock_codes') }})
 {%- endset -%}
@@ -17,6 +21,26 @@
     ],
     fingerprint_inputs=[non_product_codes_fingerprint]
 ) -%}
+{%- if cleaning.built_up_to is not none %}
+    {#- an appended sale dated at or before an unmatched cancellation of the same customer and product
+        would match it: the earlier line's status changes, so every line is restatused -#}
+    {%- set now_matched = run_query(
+        "with customer_ref_periods as (select * from " ~ ref('int_customer_ref_periods') ~ "), "
+        ~ "appended as (select customer_ref_periods.customer_id, upper(trim(new_lines.stock_code)) as "
+        ~ "product_code, new_lines.invoiced_at from " ~ ref('stg_raw__transactions') ~ " as new_lines "
+        ~ join_customer_ref_period('new_lines.customer_ref', 'new_lines.invoiced_at')
+        ~ " where new_lines.transaction_line_number > " ~ cleaning.built_up_to ~ " and new_lines.quantity > 0"
+        ~ " and not coalesce(upper(new_lines.invoice_ref) like 'C%', false)) "
+        ~ "select count(*) from " ~ this ~ " as built inner join appended on built.customer_id = "
+        ~ "appended.customer_id and upper(trim(built.stock_code)) = appended.product_code and "
+        ~ "appended.invoiced_at <= built.invoiced_at where built.line_status = 'unmatched_cancellation'"
+    ).columns[0].values()[0] %}
+    {%- if now_matched > 0 %}
+        {{ log(this.identifier ~ ": " ~ now_matched ~ " appended sale(s) dated at or before a cancellation "
+            ~ "they match; restatusing every line", info=true) }}
+        {%- do cleaning.update({'built_up_to': none}) %}
+    {%- endif %}
+{%- endif %}
 {#- NaN, infinite or too large for the fixed-point line value (DECIMAL(18, 4) holds below 1e14) -#}
 {%- set invalid_number -%}
     coalesce(
@@ -46,7 +70,24 @@ customer_ref_periods as (
 
 non_product_codes as (
 
-    select upper(trim(stock_code)) as stock_code from {{ ref('non_product_stock_codes') }}
+    -- a code, or a pattern the whole code must match; any case ((?i): upper-casing the pattern would
+    -- turn \d into \D)
+    select '(?i)' || trim(stock_code) as code_pattern from {{ ref('non_product_stock_codes') }}
+
+),
+
+non_product_codes_seen as (
+
+    -- the distinct codes of these lines that a code or pattern of the seed matches, once each
+    select distinct codes_seen.stock_code
+
+    from (
+        select distinct upper(trim(stock_code)) as stock_code
+        from transactions
+        where stock_code is not null
+    ) as codes_seen
+    inner join non_product_codes
+        on {{ regex_full_match('codes_seen.stock_code', 'non_product_codes.code_pattern') }}
 
 ),
 
@@ -75,18 +116,69 @@ flagged as (
         {{ is_implausible_date('transactions.invoiced_at') }} as {{ rule_flag(rules, 'implausible_date') }},
         {{ exact_duplicate_condition(cleaning) }} as {{ rule_flag(rules, 'exact_duplicate') }},
         coalesce(upper(transactions.invoice_ref) like 'C%', false) as {{ rule_flag(rules, 'cancellation_invoice') }},
+        coalesce(transactions.quantity < 0, false) and transactions.customer_ref is null
+            as {{ rule_flag(rules, 'stock_write_off') }},
         coalesce(transactions.quantity < 0, false) as {{ rule_flag(rules, 'return') }},
-        non_product_codes.stock_code is not null as {{ rule_flag(rules, 'non_product_code') }},
+        non_product_codes_seen.stock_code is not null as {{ rule_flag(rules, 'non_product_code') }},
         coalesce(transactions.unit_price <= 0, false) as {{ rule_flag(rules, 'non_positive_price') }},
         transactions.customer_ref is null as {{ rule_flag(rules, 'missing_customer') }},
         transactions.customer_ref is not null
         and customer_ref_periods.customer_id is null as {{ rule_flag(rules, 'unknown_customer') }}
 
     from transactions
-    left join non_product_codes
-        on upper(trim(transactions.stock_code)) = non_product_codes.stock_code
+    left join non_product_codes_seen
+        on upper(trim(transactions.stock_code)) = non_product_codes_seen.stock_code
     {{ join_customer_ref_period('transactions.customer_ref', 'transactions.invoiced_at') }}
     {{ join_earlier_copies(cleaning) }}
+
+),
+
+{%- set sale_rules = rules.values() | list %}
+
+first_kept_sales as (
+
+    -- each customer's first kept sale of each product (a line no rule but the cancellation match
+    -- excludes), in these lines and, on an incremental build, in those statused before
+    select
+        customer_id,
+        upper(trim(stock_code)) as product_code,
+        min(invoiced_at) as first_kept_sale_at
+
+    from (
+        select
+            customer_id,
+            stock_code,
+            invoiced_at
+        from flagged
+        where not ({{ sale_rules | join(' or ') }})
+        {%- if cleaning.built_up_to is not none %}
+            union all
+            select
+                customer_id,
+                stock_code,
+                invoiced_at
+            from {{ this }}
+            where is_kept_sale
+        {%- endif %}
+    ) as kept_sales
+    group by customer_id, upper(trim(stock_code))
+
+),
+
+matched as (
+
+    select
+        flagged.*,
+        flagged.is_cancellation_invoice
+        and flagged.customer_id is not null
+        and coalesce(first_kept_sales.first_kept_sale_at > flagged.invoiced_at, true)
+            as {{ rule_flag(rules, 'unmatched_cancellation') }}
+
+    from flagged
+    left join first_kept_sales
+        on
+            flagged.customer_id = first_kept_sales.customer_id
+            and upper(trim(flagged.stock_code)) = first_kept_sales.product_code
 
 ),
 
@@ -96,7 +188,7 @@ statused as (
         *,
         {{ cleaning_status('transactions', rules) }} as line_status
 
-    from flagged
+    from matched
 
 )
 

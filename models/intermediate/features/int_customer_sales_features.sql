@@ -1,5 +1,6 @@
 -- Purchase behaviour per resolved customer from kept sales before the as-of date, with the value of the
--- customer's cancellation and return lines netted into monetary.
+-- customer's cancellation and return lines netted into monetary (not an unmatched cancellation, whose
+-- purchase predates the data, nor a credit on a non-product code: cleaning gives those their own status).
 with
 
 lines as (

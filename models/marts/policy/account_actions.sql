@@ -15,18 +15,33 @@ accounts as (
 
 ),
 
+gates_with_accounts as (
+
+    select
+        gates.*,
+        accounts.plan,
+        accounts.seats,
+        accounts.annual_value,
+        accounts.created_at as account_created_at
+
+    from gates
+    -- account_ref is unique in stg_raw__accounts (its test), so the join keeps one row per account
+    left join accounts on gates.account_ref = accounts.account_ref
+
+),
+
 final as (
 
     select
         -- ids
-        gates.account_id,
-        gates.account_ref,
+        account_id,
+        account_ref,
 
         -- account attributes
-        accounts.plan,
-        accounts.seats,
-        accounts.annual_value,
-        accounts.created_at as account_created_at,
+        plan,
+        seats,
+        annual_value,
+        account_created_at,
 
         -- decision
         action,
@@ -70,9 +85,7 @@ final as (
             when 'automated_nudge' then expected_value - action_cost
         end as net_value
 
-    from gates
-    -- account_ref is unique in stg_raw__accounts (its test), so the join keeps one row per account
-    left join accounts on gates.account_ref = accounts.account_ref
+    from gates_with_accounts
 
 )
 
