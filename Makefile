@@ -54,7 +54,8 @@ $(SPARK_INSTALLED): $(LOCK_DIR)/spark.lock $(INSTALLED)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r $(LOCK_DIR)/spark.lock
 	@touch $@
 
-$(DEMO_DIR)/manifest.json: | $(INSTALLED)
+# Re-simulated when the simulator changes, so its truth files never lag behind the rules they recount.
+$(DEMO_DIR)/manifest.json: $(wildcard earmark/simulate/*.py) | $(INSTALLED)
 	$(BIN)/earmark simulate --out $(DEMO_DIR) --seed $(DEMO_SEED)
 
 simulate: $(DEMO_DIR)/manifest.json
@@ -75,12 +76,14 @@ $(NODE_STAMP): reports/package.json reports/package-lock.json $(wildcard reports
 	cd reports && npm install --no-audit --no-fund
 	@touch $@
 
-# $(call build_report,DB): extract the sources from DB, then build the static site into reports/build.
+# $(call build_report,DB): extract the sources from DB, then build the static site into reports/build,
+# its money formatted in the currency DB was built with (earmark report-formats).
 # check-warehouse first: while a build writes DB it says so (and how to read anyway) instead of failing,
 # and it stops when the last build recorded in DB failed, so the site never shows what a failed build left.
 # The DuckDB connector joins its sources folder and the file name, so the name is relative to it.
 define build_report
 	$(BIN)/earmark check-warehouse --db $(1)
+	$(BIN)/earmark report-formats --db $(1) --out reports/.evidence/customization/custom-formatting.json
 	cd reports && EVIDENCE_SOURCE__earmark__filename="$$(realpath --relative-to=sources/earmark $(abspath $(1)))" \
 		npm run --silent sources:strict
 	rm -rf reports/build

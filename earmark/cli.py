@@ -51,7 +51,12 @@ def _cmd_split_last_day(args: argparse.Namespace) -> int:
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     adapter = ADAPTER_BY_COMMAND[args.source]
-    counts = adapter.load()(Path(args.path), Path(args.out))
+    options = {option.name: getattr(args, option.name) for option in adapter.options}
+    try:
+        counts = adapter.load()(Path(args.path), Path(args.out), **options)
+    except (FileNotFoundError, ValueError) as error:
+        print(error, file=sys.stderr)
+        return 1
     print(f"{adapter.label} written to {args.out}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     return 0
 
@@ -154,6 +159,18 @@ def _cmd_check_warehouse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report_formats(args: argparse.Namespace) -> int:
+    from earmark.reporting.currency import write_money_formats
+
+    try:
+        code = write_money_formats(Path(args.db), Path(args.out))
+    except ValueError as error:
+        print(f"{args.db}: {error}", file=sys.stderr)
+        return 1
+    print(f"money formats for {code} written to {args.out}")
+    return 0
+
+
 def _cmd_compare_warehouses(args: argparse.Namespace) -> int:
     from earmark.reporting.compare import compare_warehouses, format_comparison
 
@@ -244,6 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
         source = sources.add_parser(adapter.command, help=adapter.help, description=adapter.description)
         source.add_argument("path", metavar=adapter.path_metavar, help=adapter.path_help)
         source.add_argument("--out", required=True, help="raw directory to write")
+        for option in adapter.options:
+            source.add_argument(f"--{option.name}", required=option.required, help=option.help)
         source.set_defaults(func=_cmd_ingest)
 
     summary = commands.add_parser(
@@ -272,6 +291,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--db", default="earmark.duckdb", help="DuckDB file (default earmark.duckdb)")
     check.set_defaults(func=_cmd_check_warehouse)
+
+    formats = commands.add_parser(
+        "report-formats",
+        help="write the report site's money formats for the currency the warehouse was built with",
+        description="Read the dbt var currency (an ISO 4217 code) from the warehouse's run_parameters and "
+        "write Evidence's custom formats money0 and money2 (the symbol or code before the amount) to --out. "
+        "`make report` runs it before each site build, so every page labels amounts in the input's currency.",
+    )
+    formats.add_argument("--db", default="earmark.duckdb", help="DuckDB file (default earmark.duckdb)")
+    formats.add_argument(
+        "--out",
+        default="reports/.evidence/customization/custom-formatting.json",
+        help="the custom formats file Evidence reads (default reports/.evidence/customization/...)",
+    )
+    formats.set_defaults(func=_cmd_report_formats)
 
     results = commands.add_parser(
         "results",

@@ -10,7 +10,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+
+
+@dataclass(frozen=True)
+class AdapterOption:
+    """A further `earmark ingest <command>` option, passed to the adapter's function as a keyword."""
+
+    name: str
+    help: str
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -25,13 +33,38 @@ class Adapter:
     description: str
     path_help: str
     path_metavar: str | None = None
+    options: tuple[AdapterOption, ...] = ()
 
-    def load(self) -> Callable[[Path, Path], dict[str, int]]:
+    def load(self) -> Callable[..., dict[str, int]]:
         # imported on use, so `earmark --help` does not load every adapter's dependencies
         return getattr(importlib.import_module(self.module), self.function)
 
 
 ADAPTERS: tuple[Adapter, ...] = (
+    Adapter(
+        command="transactions",
+        label="Order book",
+        module="earmark.ingest.order_book",
+        function="ingest_transactions",
+        help="any order book (csv, xlsx or parquet, one row per invoice line), its columns named by options",
+        description="Read an order book in any layout into transactions and customers: name the source's "
+        "columns with the options (matched ignoring case and surrounding spaces). Product, description "
+        "and country are optional; without a product every line has the stock code UNSPECIFIED. The "
+        "entities an order book lacks become zero-row files.",
+        path_help="the order book file",
+        options=(
+            AdapterOption("customer", "column of the customer reference", required=True),
+            AdapterOption(
+                "invoice", "column of the invoice number ('C' first marks a cancellation)", required=True
+            ),
+            AdapterOption("date", "column of the invoice date or time", required=True),
+            AdapterOption("quantity", "column of the units (negative for returns)", required=True),
+            AdapterOption("price", "column of the unit price", required=True),
+            AdapterOption("product", "column of the product or stock code"),
+            AdapterOption("description", "column of the product description"),
+            AdapterOption("country", "column of the country"),
+        ),
+    ),
     Adapter(
         command="online-retail",
         label="Online Retail",

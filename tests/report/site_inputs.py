@@ -28,17 +28,21 @@ AWKWARD_ACCOUNTS = ("ACME/UK", "O'Brien & Sons", "50% off? #1", "Müller.GmbH", 
 @dataclass(frozen=True)
 class SiteInput:
     """One extra input: its name (also the raw directory's name), the data set's file under
-    EARMARK_DATASETS, and how many customers the sample keeps."""
+    EARMARK_DATASETS, how many customers the sample keeps, and the currency its amounts are in."""
 
     name: str
     ingest: str
     dataset_file: str
     customers: int
     awkward_accounts: bool = False
+    currency: str = "USD"
 
 
 INPUTS = (
-    SiteInput("online_retail", "online-retail", "online_retail/online_retail.parquet", customers=500),
+    # a UK shop: its prices are in pounds
+    SiteInput(
+        "online_retail", "online-retail", "online_retail/online_retail.parquet", customers=500, currency="GBP"
+    ),
     SiteInput("hillstrom", "hillstrom", "hillstrom/hillstrom.csv", customers=1000, awkward_accounts=True),
 )
 
@@ -121,11 +125,17 @@ def prepare_input(site_input: SiteInput, datasets: Path, work: Path) -> Path:
     return raw
 
 
-def build_warehouse(raw: Path, db: Path) -> None:
+def build_warehouse(raw: Path, db: Path, currency: str = "USD") -> None:
     """`dbt build` of raw into db (the raw directory given as an absolute path, as a user might)."""
     db.unlink(missing_ok=True)
     run(
-        [str(BIN / "dbt"), "build", "--quiet", "--vars", f'{{raw_dir: "{raw.resolve()}"}}'],
+        [
+            str(BIN / "dbt"),
+            "build",
+            "--quiet",
+            "--vars",
+            f'{{raw_dir: "{raw.resolve()}", currency: {currency}}}',
+        ],
         env={
             "EARMARK_DB": str(db),
             "DBT_PROFILES_DIR": str(PROJECT_ROOT),
@@ -137,6 +147,8 @@ def build_warehouse(raw: Path, db: Path) -> None:
 def build_site(db: Path, out: Path) -> None:
     """Extract the report's sources from db and build the site (as `make report` does) into out."""
     relative = os.path.relpath(db.resolve(), REPORTS / "sources" / "earmark")
+    formats = REPORTS / ".evidence" / "customization" / "custom-formatting.json"
+    run([str(BIN / "earmark"), "report-formats", "--db", str(db), "--out", str(formats)])
     run(
         ["npm", "run", "--silent", "sources:strict"],
         cwd=REPORTS,

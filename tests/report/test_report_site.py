@@ -65,6 +65,10 @@ EXPECTED_TESTIDS = {
             "text",
             "select verdict from segmentation_verdict where criterion = 'overall'",
         ),
+        "currency": (
+            "text",
+            "select trim(parameter_value, '\"') from run_parameters where parameter_name = 'currency'",
+        ),
     },
     "/data-quality/": {
         "kept-transactions": (

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,7 +100,7 @@ def sites() -> Iterator[dict[str, tuple[Path, Path, Path]]]:
             db = WORK / f"{site_input.name}.duckdb"
             site = WORK / site_input.name / "site"
             if not (REUSE and (site / "index.html").is_file() and db.is_file()):
-                build_warehouse(raw, db)
+                build_warehouse(raw, db, site_input.currency)
                 if demo_build.exists() and not moved:
                     shutil.rmtree(aside, ignore_errors=True)
                     aside.parent.mkdir(parents=True, exist_ok=True)
@@ -209,6 +210,7 @@ def test_every_page_shows_words_not_error_boxes(
     name: str, sites: dict[str, tuple[Path, Path, Path]], context: BrowserContext
 ) -> None:
     _, db, site = sites[name]
+    currency = next(site_input.currency for site_input in INPUTS if site_input.name == name)
     actions = account_actions(db)
     problems = []
     with serve(site, port=0) as url:
@@ -219,6 +221,15 @@ def test_every_page_shows_words_not_error_boxes(
             for sentence in KEY_SENTENCES.get(name, {}).get(route, []):
                 if sentence not in text:
                     log.add(f"missing the sentence {sentence!r}")
+            # amounts carry the input's currency: never a dollar amount on a pound shop's site
+            if currency != "USD" and re.search(r"\$\s?-?\d", text):
+                log.add(f"shows a $ amount, but the input's currency is {currency}")
+            if route == "/" and dom["testids"].get("currency") != currency:
+                log.add(
+                    f"the summary says the currency is {dom['testids'].get('currency')!r}, not {currency!r}"
+                )
+            if route == "/" and currency == "GBP" and "£" not in text:
+                log.add("the summary shows no amount in £")
             account_id = next((a for a in actions if account_route(a) == route), None)
             if account_id is not None:
                 shown = dom["testids"].get("account-action")

@@ -3,6 +3,7 @@
 -- var of dbt_project.yml, in its order (tests/python/test_run_parameters.py checks it).
 {% set names = [
     'raw_dir', 'check_raw_contract', 'as_of_date', 'time_zone', 'plausible_date_min', 'plausible_date_max',
+    'currency',
     'momentum_cap', 'rfm_bins',
     'segmentation_features', 'segmentation_derived', 'segmentation_log_features', 'segmentation_scaler',
     'segmentation_actionable_features', 'segmentation_k_min', 'segmentation_k_max',
