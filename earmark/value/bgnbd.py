@@ -70,7 +70,28 @@ def fit(summary: pd.DataFrame) -> FitResult:
     def negative(values: np.ndarray) -> float:
         return -log_likelihood(dict(zip(PARAMETERS, values, strict=True)), x, t_x, T, w)
 
-    return fit_log_parameters(negative, PARAMETERS, MODEL, n)
+    return _explain(fit_log_parameters(negative, PARAMETERS, MODEL, n))
+
+
+def _explain(result: FitResult) -> FitResult:
+    """Say what a fit on a ridge of the likelihood means: with a dropout that tends to zero, or one that
+    is the same for everyone, a and b are not identified on their own (their ratio is)."""
+    if not result.params:
+        return result
+    a, b = result.params["a"], result.params["b"]
+    if not result.is_fitted and a / (a + b) < 0.01:
+        note = (
+            "; the fit heads to no dropout at all (a / (a + b) -> 0): customers show no sign of leaving in "
+            "this period, and BG/NBD (which reduces to NBD there) is not identified"
+        )
+        return FitResult(**{**result.__dict__, "reason": result.reason + note})
+    if result.is_fitted and a + b > 100:
+        note = (
+            f"fitted; a + b = {a + b:,.0f}: the dropout probability barely varies across customers, so a and "
+            f"b are identified only through their ratio a / (a + b) = {a / (a + b):.4f}"
+        )
+        return FitResult(**{**result.__dict__, "reason": note})
+    return result
 
 
 def probability_alive(params: dict[str, float], x, t_x, T) -> np.ndarray:

@@ -90,14 +90,16 @@ def holdout_check(
     calibration_end: pd.Timestamp | str,
     holdout_end: pd.Timestamp | str,
     time_unit_days: float = DEFAULT_TIME_UNIT_DAYS,
+    fit: FitResult | None = None,
 ) -> HoldoutCheck:
     """Fit BG/NBD on purchase days up to `calibration_end` (inclusive), predict each calibration
     customer's repeat purchase days in (calibration_end, holdout_end], and compare with what they did,
     per frequency bucket. Customers whose first purchase falls in the holdout are not part of the check.
+    `fit`: a calibration fit made earlier (the same data gives the same fit); fitted here when None.
     """
     start, end = pd.Timestamp(calibration_end).normalize(), pd.Timestamp(holdout_end).normalize()
     summary = rfm_summary(days, start, time_unit_days)
-    fit = bgnbd.fit(summary)
+    fit = bgnbd.fit(summary) if fit is None else fit
     if summary.empty:
         empty = pd.DataFrame(
             {

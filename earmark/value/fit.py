@@ -72,7 +72,7 @@ def fit_log_parameters(
     elif on_bound:
         reason = "a parameter ran off to 0 or infinity: the data do not identify the model"
     else:
-        reason = f"the optimiser did not converge: {result.message}"
+        reason = f"the optimiser did not converge ({str(result.message).strip().rstrip(':')})"
     return FitResult(
         model=model,
         params=params if finite else {},
