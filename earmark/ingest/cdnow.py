@@ -6,7 +6,8 @@ second id (a running number of the sample's customers, one per customer id: not 
 yyyymmdd, the number of CDs and the dollar value of the line. Each line becomes one `transactions` row, in
 file order:
 
-- invoice_ref `cdnow-<line number>` (the file has no order number, so every line is its own order;
+- invoice_ref `line-<line number>` (the file has no order number, so every line is its own order;
+  not prefixed with "cdnow": a reference starting with C is a cancellation invoice to cleaning;
   identical lines of one customer on one day, 21 in the published file, stay two lines, because nothing
   tells a repeated line from two equal orders; purchases are counted per day downstream either way),
 - stock_code `CD`, description `CDs`, quantity the CDs, unit_price dollars / CDs (dollars when there are
@@ -86,7 +87,7 @@ def _transactions(lines: pd.DataFrame) -> pa.Table:
     n = len(lines)
     return pa.Table.from_pydict(
         {
-            "invoice_ref": [f"cdnow-{line}" for line in lines["line"]],
+            "invoice_ref": [f"line-{line}" for line in lines["line"]],
             "stock_code": ["CD"] * n,
             "description": ["CDs"] * n,
             "quantity": lines["cds"].tolist(),

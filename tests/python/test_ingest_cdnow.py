@@ -40,7 +40,7 @@ def test_small_file_becomes_the_contract(tmp_path):
     tx = pq.read_table(tmp_path / "raw" / "transactions.parquet")
     assert tx.schema.equals(contract.arrow_schema(contract.TRANSACTIONS))
     rows = tx.to_pylist()
-    assert [r["invoice_ref"] for r in rows] == [f"cdnow-{i}" for i in range(1, 6)]
+    assert [r["invoice_ref"] for r in rows] == [f"line-{i}" for i in range(1, 6)]
     assert rows[0]["customer_ref"] == "00004" and rows[0]["quantity"] == 2
     assert rows[0]["quantity"] * rows[0]["unit_price"] == pytest.approx(29.33)
     assert str(rows[0]["invoiced_at"]) == "1997-01-01 00:00:00"
