@@ -21,10 +21,11 @@ LOG_BOUND = 20.0
 
 @dataclass(frozen=True)
 class FitResult:
-    """A maximum-likelihood fit: its parameters (empty when not fitted) and how the fit went.
+    """A maximum-likelihood fit: its parameters and how the fit went.
 
     `is_fitted` is true only when the optimiser converged to finite parameters inside the bounds; otherwise
-    `reason` says why, and no prediction should use `params`.
+    `reason` says why, and no prediction may use `params`: they are empty when no fit was attempted, and
+    the optimiser's end point (kept for diagnosis) when it ran but did not converge.
     """
 
     model: str
