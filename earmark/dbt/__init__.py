@@ -5,4 +5,6 @@
 - `segmentation.py`: one function per segmentation model, over the clustering space built once.
 - `uplift.py`: the uplift models' shared inputs (campaign rows, stable keys, covariates) and the learner
   choice and policy values; `uplift_scores.py` and `uplift_validation.py`: the fit and its validation.
+- `value.py`: the customer value models (BG/NBD and Gamma-Gamma fits, CLV per customer, the holdout
+  check per frequency bucket).
 """

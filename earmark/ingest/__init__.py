@@ -109,6 +109,17 @@ ADAPTERS: tuple[Adapter, ...] = (
         path_help="the folder holding the Causalyn CSV files",
         path_metavar="DIR",
     ),
+    Adapter(
+        command="cdnow",
+        label="CDNOW",
+        module="earmark.ingest.cdnow",
+        function="ingest_cdnow",
+        help="CDNOW sample of Fader and Hardie (CDNOW_sample.txt, whitespace-separated)",
+        description="Read CDNOW_sample.txt into transactions (one per line, 0-dollar lines kept for "
+        "cleaning to exclude) and customers (signup at the first purchase); the entities it lacks "
+        "become zero-row files.",
+        path_help="the CDNOW_sample.txt file",
+    ),
 )
 
 ADAPTER_BY_COMMAND: dict[str, Adapter] = {adapter.command: adapter for adapter in ADAPTERS}

@@ -50,7 +50,7 @@ def test_no_policy_threshold_is_written_into_the_sql_as_a_number() -> None:
     assert not re.search(r"[<>]=?\s*\d", rule), rule
 
 
-@pytest.mark.parametrize("case_study", ["causalyn", "mall_customers"])
+@pytest.mark.parametrize("case_study", ["causalyn", "mall_customers", "cdnow"])
 def test_case_study_vars_are_project_vars_in_valid_yaml(case_study: str) -> None:
     """A case study's vars file (read by `make results` and its pipeline test) parses as dbt will parse
     it, and sets only vars the project has, so a renamed var cannot be silently ignored."""
@@ -61,5 +61,8 @@ def test_case_study_vars_are_project_vars_in_valid_yaml(case_study: str) -> None
     assert parsed and set(parsed) <= set(project_vars()), sorted(set(parsed) - set(project_vars()))
     if case_study == "causalyn":
         assert parsed["value_per_conversion"] == 50.0 and parsed["human_capacity"] is None
+    elif case_study == "cdnow":
+        # weeks 40-78 of the sample are the holdout: 1998-07-01 minus 273 days is 1997-10-01
+        assert parsed["as_of_date"] == "1998-07-01" and parsed["value_holdout_days"] == 273
     else:
         assert parsed["segmentation_features"] == ["age", "annual_income", "spending_score", "spend_ratio"]

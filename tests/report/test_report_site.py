@@ -76,6 +76,9 @@ EXPECTED_TESTIDS = {
             "select rows_assigned from data_quality where input_file = 'transactions' and rule = 'kept_sale'",
         ),
     },
+    "/customer-value/": {
+        "valued-customers": ("number", "select count(*) from customer_value"),
+    },
 }
 
 
