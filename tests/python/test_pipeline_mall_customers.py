@@ -43,6 +43,11 @@ def test_case_study_figures_are_reproduced(mall_db: Path) -> None:
 def test_tie_rule_picks_six_and_dbscan_flags_six(mall_db: Path) -> None:
     assert query(mall_db, "select k from cluster_model_selection where is_chosen") == [(6,)]
     assert query(mall_db, "select count(*) from customers where is_outlier") == [(6,)]
+    # an outlier is reviewed by a person before any contact, and only outliers are
+    assert query(mall_db, "select count(*) from customers where treatment_band = 'review'") == [(6,)]
+    assert query(mall_db, "select bool_and(is_outlier) from customers where treatment_band = 'review'") == [
+        (True,)
+    ]
     rule = query(mall_db, "select distinct selection_rule from cluster_model_selection")[0][0]
     assert "smallest tied k wins" in rule
 
