@@ -21,26 +21,7 @@
     ],
     fingerprint_inputs=[non_product_codes_fingerprint]
 ) -%}
-{%- if cleaning.built_up_to is not none %}
-    {#- an appended sale dated at or before an unmatched cancellation of the same customer and product
-        would match it: the earlier line's status changes, so every line is restatused -#}
-    {%- set now_matched = run_query(
-        "with customer_ref_periods as (select * from " ~ ref('int_customer_ref_periods') ~ "), "
-        ~ "appended as (select customer_ref_periods.customer_id, upper(trim(new_lines.stock_code)) as "
-        ~ "product_code, new_lines.invoiced_at from " ~ ref('stg_raw__transactions') ~ " as new_lines "
-        ~ join_customer_ref_period('new_lines.customer_ref', 'new_lines.invoiced_at')
-        ~ " where new_lines.transaction_line_number > " ~ cleaning.built_up_to ~ " and new_lines.quantity > 0"
-        ~ " and not coalesce(upper(new_lines.invoice_ref) like 'C%', false)) "
-        ~ "select count(*) from " ~ this ~ " as built inner join appended on built.customer_id = "
-        ~ "appended.customer_id and upper(trim(built.stock_code)) = appended.product_code and "
-        ~ "appended.invoiced_at <= built.invoiced_at where built.line_status = 'unmatched_cancellation'"
-    ).columns[0].values()[0] %}
-    {%- if now_matched > 0 %}
-        {{ log(this.identifier ~ ": " ~ now_matched ~ " appended sale(s) dated at or before a cancellation "
-            ~ "they match; restatusing every line", info=true) }}
-        {%- do cleaning.update({'built_up_to': none}) %}
-    {%- endif %}
-{%- endif %}
+{%- do restatus_when_cancellations_now_match(cleaning) %}
 {#- NaN, infinite or too large for the fixed-point line value (DECIMAL(18, 4) holds below 1e14) -#}
 {%- set invalid_number -%}
     coalesce(
