@@ -183,6 +183,7 @@ def bench_scale(
         "simulate": world.get("transactions", 0) + world.get("activity", 0),
         "staging_cleaning": lines,
         "features": lines,
+        "customer_value": customers,
         "segmentation": customers,
         "uplift": _parquet_rows(raw / "treatments.parquet"),
         "policy": _parquet_rows(raw / "accounts.parquet"),

@@ -48,6 +48,12 @@ STAGES: tuple[Stage, ...] = (
         "raw transaction + activity lines",
     ),
     Stage(
+        "customer_value",
+        "purchase days, BG/NBD and Gamma-Gamma fits, CLV, the value marts",
+        ("models/intermediate/value/", "models/marts/value/"),
+        "resolved customers",
+    ),
+    Stage(
         "segmentation",
         "clustering Python models, personas, treatment bands, segmentation marts",
         ("models/intermediate/segmentation/", "models/marts/segmentation/"),
