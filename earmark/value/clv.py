@@ -14,7 +14,7 @@ import pandas as pd
 
 from earmark.value import bgnbd, gamma_gamma
 from earmark.value.fit import FitResult
-from earmark.value.summary import DEFAULT_TIME_UNIT_DAYS, holdout_purchases, rfm_summary
+from earmark.value.summary import DEFAULT_TIME_UNIT_DAYS, empty_table, holdout_purchases, rfm_summary
 
 VALUE_COLUMNS: dict[str, str] = {
     "customer_id": "str",
@@ -39,10 +39,6 @@ CALIBRATION_COLUMNS: dict[str, str] = {
 }
 
 
-def _empty(columns: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
-
-
 def customer_value(
     summary: pd.DataFrame, purchases_fit: FitResult, spend_fit: FitResult, horizon: float
 ) -> pd.DataFrame:
@@ -52,7 +48,7 @@ def customer_value(
     A model that is not fitted leaves its columns (and CLV) null, never a number from unfitted parameters.
     """
     if summary.empty:
-        return _empty(VALUE_COLUMNS)
+        return empty_table(VALUE_COLUMNS)
     frame = summary.sort_values("customer_id").reset_index(drop=True)
     out = frame[["customer_id", "frequency", "recency", "T", "monetary"]].copy()
     x, t_x, T = frame["frequency"], frame["recency"], frame["T"]
@@ -109,7 +105,7 @@ def holdout_check(
                 "actual": pd.Series(dtype="int64"),
             }
         )
-        return HoldoutCheck(fit=fit, per_customer=empty, buckets=_empty(CALIBRATION_COLUMNS))
+        return HoldoutCheck(fit=fit, per_customer=empty, buckets=empty_table(CALIBRATION_COLUMNS))
     horizon = (end - start) / pd.Timedelta(days=1) / time_unit_days
     actual = holdout_purchases(days, start, end).reindex(summary["customer_id"]).fillna(0).astype("int64")
     predicted = (

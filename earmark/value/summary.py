@@ -24,7 +24,8 @@ SUMMARY_COLUMNS: dict[str, str] = {
 }
 
 
-def _empty(columns: dict[str, str]) -> pd.DataFrame:
+def empty_table(columns: dict[str, str]) -> pd.DataFrame:
+    """A zero-row frame with these typed columns."""
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
 
 
@@ -37,7 +38,7 @@ def purchase_days(
     counts) and the line's value (null counts as 0 in the day's total).
     """
     if purchases.empty:
-        return _empty({"customer_id": "str", "purchase_date": "datetime64[ns]", "day_value": "float64"})
+        return empty_table({"customer_id": "str", "purchase_date": "datetime64[ns]", "day_value": "float64"})
     frame = pd.DataFrame(
         {
             "customer_id": purchases[customer].astype(str).to_numpy(),
@@ -73,11 +74,11 @@ def rfm_summary(
         raise ValueError(f"time_unit_days must be positive, got {time_unit_days}")
     end = pd.Timestamp(observation_end).normalize()
     if days.empty:
-        return _empty(SUMMARY_COLUMNS)
+        return empty_table(SUMMARY_COLUMNS)
     frame = days.assign(purchase_date=pd.to_datetime(days["purchase_date"]).dt.normalize())
     frame = frame[frame["purchase_date"] <= end]
     if frame.empty:
-        return _empty(SUMMARY_COLUMNS)
+        return empty_table(SUMMARY_COLUMNS)
     # one row per day even when the caller passed several lines of one day
     frame = frame.groupby(["customer_id", "purchase_date"], as_index=False, sort=True)["day_value"].sum()
     first_day = frame.groupby("customer_id", sort=True)["purchase_date"].transform("min")

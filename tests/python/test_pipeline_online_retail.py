@@ -35,6 +35,22 @@ def online_retail_db(datasets_dir: Path, tmp_path_factory: pytest.TempPathFactor
     return db
 
 
+def _first_copies_where(source: Path, condition: str) -> int:
+    """Lines of the source file, first copies only (all eight columns equal is a copy), meeting condition."""
+    return duckdb.sql(
+        f"""
+        select count(*) from (
+            select *, row_number() over (
+                partition by InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice,
+                    CustomerID, Country
+            ) as copy_number
+            from read_parquet('{source}')
+        )
+        where copy_number = 1 and {condition}
+        """
+    ).fetchall()[0][0]
+
+
 def _flagged(db: Path) -> dict[str, tuple[int, int]]:
     rows = query(
         db, "select rule, rows_flagged, rows_assigned from data_quality where input_file = 'transactions'"
@@ -70,19 +86,11 @@ def test_every_line_has_exactly_one_status(online_retail_db: Path, datasets_dir:
     # kept sales, recounted straight from the source file: first copy of a line, not a cancellation,
     # positive quantity and price, a product code, with a customer
     source = datasets_dir / "online_retail" / "online_retail.parquet"
-    independent = duckdb.sql(
-        f"""
-        select count(*) from (
-            select *, row_number() over (
-                partition by InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice,
-                    CustomerID, Country
-            ) as copy_number
-            from read_parquet('{source}')
-        )
-        where copy_number = 1 and not InvoiceNo like 'C%' and Quantity > 0 and UnitPrice > 0
-            and upper(trim(StockCode)) not in ({SEED_CODES}) and CustomerID is not null
-        """
-    ).fetchall()[0][0]
+    independent = _first_copies_where(
+        source,
+        "not InvoiceNo like 'C%' and Quantity > 0 and UnitPrice > 0 "
+        f"and upper(trim(StockCode)) not in ({SEED_CODES}) and CustomerID is not null",
+    )
     assert kept == independent
 
 
@@ -136,18 +144,7 @@ def test_credits_on_non_product_codes_and_unmatched_cancellations_do_not_count(
     # credit notes on Manual, Discount, Postage, Bank charges, ... are non-product lines: as many as the
     # source has (first copies of C lines whose code is one of the seed's)
     source = datasets_dir / "online_retail" / "online_retail.parquet"
-    credits = duckdb.sql(
-        f"""
-        select count(*) from (
-            select *, row_number() over (
-                partition by InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice,
-                    CustomerID, Country
-            ) as copy_number
-            from read_parquet('{source}')
-        )
-        where copy_number = 1 and InvoiceNo like 'C%' and upper(trim(StockCode)) in ({SEED_CODES})
-        """
-    ).fetchall()[0][0]
+    credits = _first_copies_where(source, f"InvoiceNo like 'C%' and upper(trim(StockCode)) in ({SEED_CODES})")
     assert statuses["non_product_code"] == credits == NON_PRODUCT_CREDITS
     # cancellations of purchases made before the data starts (December 2010 on)
     assert statuses["unmatched_cancellation"] == UNMATCHED_CANCELLATIONS
