@@ -172,7 +172,27 @@ def arm_costs(arms: list[str], accounts: np.ndarray, params: dict[str, Any]) -> 
     return costs
 
 
-def learner_selection(scores: pd.DataFrame, account_of: pd.Series, params: dict[str, Any]) -> pd.DataFrame:
+def conversion_values(
+    customers: pd.Series, conversion_value: pd.Series | None, params: dict[str, Any]
+) -> np.ndarray:
+    """What an outcome of each row's customer is worth: conversion_value (customer_id -> value, from
+    int_customer_conversion_value) where given, else the constant value_per_conversion."""
+    constant = float(params["value_per_conversion"])
+    if conversion_value is None:
+        return np.full(len(customers), constant)
+    per_row = customers.astype("string").map(conversion_value.astype("float64"))
+    if per_row.isna().any():
+        missing = customers[per_row.isna().to_numpy()].iloc[0]
+        raise ValueError(f"int_customer_conversion_value has no value for customer {missing!r}")
+    return per_row.to_numpy("float64")
+
+
+def learner_selection(
+    scores: pd.DataFrame,
+    account_of: pd.Series,
+    params: dict[str, Any],
+    conversion_value: pd.Series | None = None,
+) -> pd.DataFrame:
     """Every learner's doubly robust evidence (earmark.uplift.policy_value), campaign by campaign, for the
     marts uplift_learner_comparison (section 'learner') and uplift_effect_groups (section
     'effect_group'); the choice is made per campaign.
@@ -181,12 +201,18 @@ def learner_selection(scores: pd.DataFrame, account_of: pd.Series, params: dict[
     if scores.empty:
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in SELECTION_COLUMNS.items()})
     tables = [
-        campaign_selection(rows, account_of, params) for _, rows in scores.groupby("campaign_id", sort=True)
+        campaign_selection(rows, account_of, params, conversion_value)
+        for _, rows in scores.groupby("campaign_id", sort=True)
     ]
     return pd.concat(tables, ignore_index=True)[list(SELECTION_COLUMNS)]
 
 
-def campaign_selection(scores: pd.DataFrame, account_of: pd.Series, params: dict[str, Any]) -> pd.DataFrame:
+def campaign_selection(
+    scores: pd.DataFrame,
+    account_of: pd.Series,
+    params: dict[str, Any],
+    conversion_value: pd.Series | None = None,
+) -> pd.DataFrame:
     """learner_selection for the rows of one campaign."""
     from earmark.uplift.metalearners import META_LEARNERS
     from earmark.uplift.policy_value import compare_learners, effect_groups
@@ -204,7 +230,7 @@ def campaign_selection(scores: pd.DataFrame, account_of: pd.Series, params: dict
         effects,
         phi,
         clusters,
-        value_per_outcome=float(params["value_per_conversion"]),
+        value_per_outcome=conversion_values(customers, conversion_value, params),
         cost_per_arm=arm_costs(arms, clusters, params),
         n_boot=int(params["uplift_bootstrap"]),
         random_state=int(params["uplift_seed"]),
@@ -250,7 +276,12 @@ POLICY_VALUE_COLUMNS = {
 }
 
 
-def row_contributions(scores: pd.DataFrame, account_of: pd.Series, params: dict[str, Any]) -> pd.DataFrame:
+def row_contributions(
+    scores: pd.DataFrame,
+    account_of: pd.Series,
+    params: dict[str, Any],
+    conversion_value: pd.Series | None = None,
+) -> pd.DataFrame:
     """Per logged assignment (customer_id, account_id), the doubly robust value and cost of reaching its
     customer on the logged campaigns: automated_value / automated_cost on the automated arms' campaign (the
     row's best arm net of cost, else the arm with the highest DR average effect: value x its AIPW
@@ -259,10 +290,10 @@ def row_contributions(scores: pd.DataFrame, account_of: pd.Series, params: dict[
     from earmark.uplift.policy_value import policy_contributions
 
     human_arm = params.get("human_outreach_arm")
-    value_per_outcome = float(params["value_per_conversion"])
     wide = scores_by_assignment(scores)
     customers = wide["customer_id"].astype("string")
     wide["account_id"] = accounts_of(customers, account_of)
+    wide["conversion_value"] = conversion_values(customers, conversion_value, params)
     arms = sorted(scores.loc[~scores["is_control_arm"], "scored_arm"].unique())
     automated = [arm for arm in arms if arm != human_arm]
     campaign_of = scores.drop_duplicates("scored_arm").set_index("scored_arm")["campaign_id"]
@@ -275,7 +306,8 @@ def row_contributions(scores: pd.DataFrame, account_of: pd.Series, params: dict[
         best = best.set_index("treatment_row_number")["best_arm_net_of_cost"]
         given = rows["treatment_row_number"].map(best).where(lambda arm: arm.isin(automated), strongest)
         costs = {arm: float(params["cost_per_automated_user"]) for arm in automated}
-        value, cost = policy_contributions(phi, given.to_numpy(dtype=object), value_per_outcome, costs)
+        worth = rows["conversion_value"].to_numpy("float64")
+        value, cost = policy_contributions(phi, given.to_numpy(dtype=object), worth, costs)
         frames.append(
             rows[["treatment_row_number", "customer_id", "account_id"]].assign(
                 automated_value=value, automated_cost=cost
@@ -286,7 +318,7 @@ def row_contributions(scores: pd.DataFrame, account_of: pd.Series, params: dict[
         phi = rows[f"pseudo_outcome:{human_arm}"].to_numpy("float64")
         frames.append(
             rows[["treatment_row_number", "customer_id", "account_id"]].assign(
-                human_value=value_per_outcome * np.nan_to_num(phi)
+                human_value=rows["conversion_value"].to_numpy("float64") * np.nan_to_num(phi)
             )
         )
     contributions = pd.concat(frames, ignore_index=True)
@@ -304,6 +336,7 @@ def policy_values(
     account_of: pd.Series,
     params: dict[str, Any],
     audience: pd.DataFrame | None = None,
+    conversion_value: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The doubly robust value of each policy on the logged campaigns (earmark.uplift.policy_value): the
     sum of the logged rows' contributions (`row_contributions`) for the channel that reaches their customer,
@@ -323,7 +356,7 @@ def policy_values(
     policies = sorted(reach["policy"].unique())
     if scores.empty or not policies:
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in POLICY_VALUE_COLUMNS.items()})
-    rows = row_contributions(scores, account_of, params)
+    rows = row_contributions(scores, account_of, params, conversion_value)
     reached_out_of_fold = (
         pd.Series(dtype=bool)
         if audience is None

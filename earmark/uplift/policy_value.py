@@ -66,19 +66,21 @@ def benefit_bound(phi: np.ndarray, level: float = HARM_EVIDENCE_LEVEL) -> float:
 def policy_contributions(
     phi: dict[str, np.ndarray],
     assigned: np.ndarray,
-    value_per_outcome: float,
+    value_per_outcome: float | np.ndarray,
     cost_per_arm: dict[str, float | np.ndarray],
     control_arm: str = "control",
 ) -> tuple[np.ndarray, np.ndarray]:
     """(incremental value, cost) per row of giving each row its `assigned` arm instead of control: value x
     phi of that arm, and its cost (a number, or one per row); 0 and 0 for rows assigned the control arm. A
-    row whose outcome is unknown (phi NaN) adds its cost but no value."""
+    row whose outcome is unknown (phi NaN) adds its cost but no value. The value of an outcome: one number,
+    or one per row (what a conversion of that row's customer is worth)."""
     assigned = np.asarray(assigned, dtype=object)
     value = np.zeros(len(assigned))
     cost = np.zeros(len(assigned))
+    worth = _per_row(value_per_outcome, len(assigned))
     for arm, values in phi.items():
         rows = assigned == arm
-        value[rows] = value_per_outcome * np.nan_to_num(values[rows], nan=0.0)
+        value[rows] = worth[rows] * np.nan_to_num(values[rows], nan=0.0)
         cost[rows] = _per_row(cost_per_arm[arm], len(assigned))[rows]
     unknown = [a for a in set(assigned) if a != control_arm and a not in phi]
     if unknown:
@@ -109,13 +111,13 @@ def bootstrap_total(
 
 
 def _per_row(cost: float | np.ndarray, n: int) -> np.ndarray:
-    """A cost given as one number or one value per row, as one value per row."""
+    """A cost (or value) given as one number or one value per row, as one value per row."""
     return np.broadcast_to(np.asarray(cost, dtype="float64"), (n,))
 
 
 def best_arm(
     effects: dict[str, np.ndarray],
-    value_per_outcome: float,
+    value_per_outcome: float | np.ndarray,
     cost_per_arm: dict[str, float | np.ndarray],
     control_arm: str,
 ) -> np.ndarray:
@@ -133,7 +135,7 @@ def compare_learners(
     effects: dict[str, dict[str, np.ndarray]],
     phi: dict[str, np.ndarray],
     clusters: np.ndarray,
-    value_per_outcome: float,
+    value_per_outcome: float | np.ndarray,
     cost_per_arm: dict[str, float | np.ndarray],
     control_arm: str = "control",
     n_boot: int = 200,

@@ -5,6 +5,8 @@
 -- that audience; a call reaches the whole account.
 -- The value of a call is the summed predicted uplift of human outreach where a past campaign measured
 -- it; without that evidence it is assumed to equal the nudge's (human_value_basis says which).
+-- Each user's uplift is valued at what a conversion of theirs is worth (int_customer_conversion_value:
+-- a constant, or per customer), so accounts rank by LTV-weighted uplift when the value is per customer.
 with
 
 customers as (
@@ -15,7 +17,13 @@ customers as (
 
 user_scores as (
 
-    select * from {{ ref('int_customer_policy_uplift') }}
+    select
+        policy_uplift.*,
+        conversion_values.conversion_value
+
+    from {{ ref('int_customer_policy_uplift') }} as policy_uplift
+    inner join {{ ref('int_customer_conversion_value') }} as conversion_values
+        on policy_uplift.customer_id = conversion_values.customer_id
 
 ),
 
@@ -48,7 +56,10 @@ scored as (
         -- fixed-point sums, so the total does not depend on the order rows are added in
         cast(sum(cast(predicted_uplift as decimal(18, 10))) as double) as sum_predicted_uplift,
         cast(sum(cast(predicted_uplift as decimal(18, 10))) filter (where is_in_nudge_audience) as double)
-            as sum_audience_uplift
+            as sum_audience_uplift,
+        {{ valued_sum('predicted_uplift', 'is_in_nudge_audience') }} as audience_value,
+        {{ valued_sum('predicted_uplift') }} as nudge_value_of_all_users,
+        {{ valued_sum('predicted_call_uplift') }} as call_value
 
     from user_scores
     group by account_id
@@ -75,9 +86,8 @@ rolled_up as (
         coalesce(scored.call_sleeping_dog_admins, 0) as call_sleeping_dog_admins,
         scored.sum_predicted_call_uplift,
         -- expected incremental conversions x value, and the cost of each channel: a nudge over its audience
-        {{ var('value_per_conversion') }} * coalesce(scored.sum_audience_uplift, 0) as expected_value,
-        {{ var('value_per_conversion') }}
-        * coalesce(scored.sum_predicted_call_uplift, scored.sum_predicted_uplift, 0) as human_value,
+        coalesce(scored.audience_value, 0) as expected_value,
+        coalesce(scored.call_value, scored.nudge_value_of_all_users, 0) as human_value,
         case
             when scored.call_scored_users > 0 then 'call campaign'
             else 'assumed equal to the nudge (no call evidence)'

@@ -109,12 +109,17 @@ final as (
             or (actions.action = 'automated_nudge' and user_scores.is_in_nudge_audience),
             false
         ) as is_targeted,
+        -- what a conversion of this user is worth to the policy; the truth columns' values use it too, so
+        -- predicted and true value are in the same terms
+        conversion_values.conversion_value,
         truth_users.archetype as true_archetype,
         truth_users.archetype = 'sleeping_dog' as is_true_sleeping_dog,
         truth_users.true_uplift,
         call_truth.true_call_uplift
 
     from user_scores
+    inner join {{ ref('int_customer_conversion_value') }} as conversion_values
+        on user_scores.customer_id = conversion_values.customer_id
     left join model_scores on user_scores.customer_id = model_scores.customer_id
     left join actions on user_scores.account_id = actions.account_id
     left join customer_truth on user_scores.customer_id = customer_truth.customer_id

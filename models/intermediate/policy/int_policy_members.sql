@@ -34,13 +34,11 @@ accounts as (
             as double
         ) as mean_baseline_score,
         -- the true net value of a nudge to the oracles' audience: every scored user but the true sleeping dogs
-        cast(sum(cast(true_uplift as decimal(38, 10))) filter (where not is_true_sleeping_dog) as double)
-        * {{ var('value_per_conversion') }}
+        {{ valued_sum('true_uplift', 'not is_true_sleeping_dog') }}
         - count(true_uplift) filter (where not is_true_sleeping_dog) * {{ var('cost_per_automated_user') }}
             as true_net_value,
         {% if var('cost_per_human_account') is not none %}
-            cast(sum(cast(true_call_uplift as decimal(38, 10))) as double) * {{ var('value_per_conversion') }}
-            - {{ var('cost_per_human_account') }}
+            {{ valued_sum('true_call_uplift') }} - {{ var('cost_per_human_account') }}
         {% else %}
             cast(null as double)
         {% endif %} as true_call_net_value,

@@ -25,4 +25,6 @@ def model(dbt, session):
     scores = dbt.ref("int_customer_arm_uplift").df()
     users = dbt.ref("int_customer_policy_uplift").df()
     account_of = users.set_index("customer_id")["account_id"].astype(str)
-    return policy_values(reach, scores, account_of, params, audience)
+    # what a conversion of each customer is worth (a constant, or per customer)
+    values = dbt.ref("int_customer_conversion_value").df().set_index("customer_id")["conversion_value"]
+    return policy_values(reach, scores, account_of, params, audience, values)

@@ -79,11 +79,14 @@ grouped as (
 
 net as (
 
+    -- a conversion valued at what it is worth for this customer (a constant, or per customer)
     select
-        *,
-        {{ var('value_per_conversion') }} * uplift - {{ var('cost_per_automated_user') }} as net_value
+        grouped.*,
+        conversion_values.conversion_value * grouped.uplift - {{ var('cost_per_automated_user') }} as net_value
 
     from grouped
+    inner join {{ ref('int_customer_conversion_value') }} as conversion_values
+        on grouped.customer_id = conversion_values.customer_id
 
 ),
 

@@ -1,8 +1,17 @@
 -- Per treatment arm: may the policy differentiate on the model's uplift? Only when the uplift validates
 -- out of sample: the lower bound of the inverse-propensity-weighted Qini coefficient's interval is above
 -- zero. Otherwise every customer is treated alike, by the doubly robust average effect against the cost
--- of a nudge: treat_all when value x effect covers the cost per user, else treat_none.
+-- of a nudge: treat_all when value x effect covers the cost per user, else treat_none (the value: the mean
+-- of what a conversion is worth over the customers, int_customer_conversion_value).
 with
+
+conversion_value as (
+
+    -- fixed-point, so the mean does not depend on row order
+    select cast(avg(cast(conversion_value as decimal(38, 10))) as double) as mean_conversion_value
+    from {{ ref('int_customer_conversion_value') }}
+
+),
 
 qini as (
 
@@ -40,10 +49,11 @@ judged as (
         qini.qini_ci_low,
         qini.qini_ci_high,
         coalesce(qini.qini_ci_low > 0, false) as is_validated,
-        {{ var('value_per_conversion') }} * average_effect.dr_average_effect
+        conversion_value.mean_conversion_value * average_effect.dr_average_effect
         > {{ var('cost_per_automated_user') }} as covers_cost
 
     from average_effect
+    cross join conversion_value
     left join qini on average_effect.arm = qini.arm
 
 ),

@@ -25,4 +25,5 @@ def model(dbt, session):
     scores = scores[scores["score_basis"] == "out_of_fold"]
     customers = dbt.ref("int_customer_features").df()
     account_of = customers.set_index("customer_id")["account_ref"].dropna().astype(str)
-    return learner_selection(scores, account_of, params)
+    values = dbt.ref("int_customer_conversion_value").df().set_index("customer_id")["conversion_value"]
+    return learner_selection(scores, account_of, params, values)

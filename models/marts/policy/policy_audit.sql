@@ -32,11 +32,9 @@ account_values as (
         account_id,
         -- fixed-point sums (and means below): a float sum varies in its last bits with the order rows are
         -- added in, which would move near-ties in the ranks and the means
-        coalesce(cast(sum(cast(predicted_uplift as decimal(38, 10))) filter (where is_in_nudge_audience) as double), 0)
-        * {{ var('value_per_conversion') }}
+        coalesce({{ valued_sum('predicted_uplift', 'is_in_nudge_audience') }}, 0)
         - count(*) filter (where is_in_nudge_audience) * {{ var('cost_per_automated_user') }} as predicted_net_value,
-        coalesce(cast(sum(cast(true_uplift as decimal(38, 10))) filter (where is_in_nudge_audience) as double), 0)
-        * {{ var('value_per_conversion') }}
+        coalesce({{ valued_sum('true_uplift', 'is_in_nudge_audience') }}, 0)
         - count(*) filter (where is_in_nudge_audience) * {{ var('cost_per_automated_user') }} as true_net_value
 
     from users

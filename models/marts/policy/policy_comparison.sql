@@ -44,10 +44,9 @@ touched as (
         count(distinct members.account_id) filter (where members.channel = 'human') as human_accounts,
         count(*) as users,
         -- a call's true uplift for the accounts a policy calls, the nudge's for the others
-        {{ var('value_per_conversion') }} * cast(sum(cast(
-            case when members.channel = 'human' then coalesce(users.true_call_uplift, 0) else users.true_uplift end
-            as decimal(38, 10)
-        )) as double) as true_incremental_value,
+        {{ valued_sum(
+            "case when members.channel = 'human' then coalesce(users.true_call_uplift, 0) else users.true_uplift end"
+        ) }} as true_incremental_value,
         cast({{ var('cost_per_automated_user') }} as double)
         * count(*) filter (where members.channel = 'automated')
         {% if var('cost_per_human_account') is not none %}
