@@ -156,3 +156,32 @@ def test_credits_on_non_product_codes_and_unmatched_cancellations_do_not_count(
         "where line_status = 'stock_write_off'",
     )
     assert write_offs == [(STOCK_WRITE_OFFS, 0)]
+
+
+def test_the_most_valuable_customers_are_never_automated(online_retail_db: Path) -> None:
+    # the top tenth by CLV (var review_top_value_share) goes to review, whatever rule they would match
+    top = query(
+        online_retail_db,
+        "with cut as (select quantile_cont(clv, 0.9) as min_clv from customer_value where clv is not null) "
+        "select count(*), count(*) filter (where c.treatment_band = 'review'), "
+        "count(*) filter (where c.treatment_band = 'minimal_automated') "
+        "from customer_value v join customers c using (customer_id), cut where v.clv >= cut.min_clv",
+    )[0]
+    valued = query(online_retail_db, "select count(clv) from customer_value")[0][0]
+    assert top[0] == pytest.approx(valued / 10, abs=1)
+    assert top[1] == top[0] and top[2] == 0
+
+
+def test_bands_are_reviewed_against_the_purchases_they_imply(online_retail_db: Path) -> None:
+    rows = query(
+        online_retail_db,
+        "select treatment_band_rank, customers, mean_expected_purchases, is_below_a_lower_band "
+        "from treatment_band_review order by treatment_band_rank",
+    )
+    assert sum(row[1] for row in rows) == query(online_retail_db, "select count(*) from customers")[0][0]
+    # the rule, recomputed: a ranked band below any ranked band of less touch is flagged
+    ranked = [row for row in rows if row[0] >= 1]
+    for rank, _, purchases, flagged in ranked:
+        lower = [row[2] for row in ranked if row[0] < rank]
+        assert flagged == (bool(lower) and purchases < max(lower)), rank
+    print({row[0]: (row[1], round(row[2], 3), row[3]) for row in rows})

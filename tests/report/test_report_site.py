@@ -78,6 +78,10 @@ EXPECTED_TESTIDS = {
     },
     "/customer-value/": {
         "valued-customers": ("number", "select count(*) from customer_value"),
+        "bands-below": (
+            "number",
+            "select count(*) filter (where is_below_a_lower_band) from treatment_band_review",
+        ),
     },
 }
 
