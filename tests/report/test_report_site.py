@@ -70,6 +70,13 @@ EXPECTED_TESTIDS = {
             "select trim(parameter_value, '\"') from run_parameters where parameter_name = 'currency'",
         ),
     },
+    "/policy/": {
+        "conversion-value-source": (
+            "text",
+            "select trim(parameter_value, '\"') from run_parameters "
+            "where parameter_name = 'conversion_value_source'",
+        ),
+    },
     "/data-quality/": {
         "kept-transactions": (
             "number",
