@@ -79,6 +79,12 @@ EXPECTED_TESTIDS = {
     "/customer-value/": {
         "valued-customers": ("number", "select count(*) from customer_value"),
     },
+    "/readback/": {
+        "readback-targeted-users": (
+            "number",
+            "select coalesce(max(targeted_users) filter (where channel = 'all'), 0) from policy_readback",
+        ),
+    },
 }
 
 
