@@ -52,7 +52,8 @@ def _cmd_split_last_day(args: argparse.Namespace) -> int:
 def _cmd_export_decisions(args: argparse.Namespace) -> int:
     import pyarrow.parquet as pq
 
-    from earmark.readback import decisions_as_uplift_scores, export_decisions
+    from earmark.readback import decisions_as_uplift_scores
+    from earmark.reporting.decisions import export_decisions
 
     try:
         decisions = export_decisions(Path(args.db))
@@ -78,19 +79,19 @@ def _cmd_export_decisions(args: argparse.Namespace) -> int:
 def _cmd_simulate_followup(args: argparse.Namespace) -> int:
     import pyarrow.parquet as pq
 
-    from earmark.readback import export_decisions
+    from earmark.reporting.decisions import export_decisions
     from earmark.simulate.followup import simulate_followup
 
     source = Path(args.decisions)
     try:
         decisions = pq.read_table(source) if source.suffix == ".parquet" else export_decisions(source)
-        summary = simulate_followup(Path(args.world), decisions, Path(args.out), args.campaign_id, args.seed)
+        summary = simulate_followup(Path(args.world), decisions, Path(args.out), args.cycle_id, args.seed)
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         print(error, file=sys.stderr)
         return 1
     users = ", ".join(f"{k} {v:,}" for k, v in summary["users"].items())
     print(
-        f"follow-up campaign {summary['campaign_id']} (treated_at {summary['treated_at']}) written to "
+        f"follow-up {', '.join(summary['campaign_ids'])} (treated_at {summary['treated_at']}) written to "
         f"{args.out}: {users}; true lift {summary['true_lift']:.4f}"
     )
     return 0
@@ -317,6 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--campaign-id", help="write uplift_scores rows of this campaign (arm = planned action)"
     )
     export.add_argument(
+        "--call-campaign-id",
+        help="with --campaign-id: the campaign of the calls, when they run as a campaign of their own",
+    )
+    export.add_argument(
         "--scored-at", help="scored_at of the uplift_scores rows, ISO date or time (default: now, UTC)"
     )
     export.set_defaults(func=_cmd_export_decisions)
@@ -324,10 +329,11 @@ def build_parser() -> argparse.ArgumentParser:
     followup = commands.add_parser(
         "simulate-followup",
         help="append a follow-up campaign that carries out the policy's decisions to a simulated world",
-        description="Copy WORLD to OUT with one more campaign in treatments and outcomes: the users of the "
-        "targeted accounts get the planned action (nudge: channel automated; human outreach: call), the "
-        "users of the held-out accounts nothing, every outcome drawn from the world's truth; the "
-        "decisions go in as the campaign's uplift_scores rows and its truth in truth_effects.",
+        description="Copy WORLD to OUT with the cycle's campaigns (one per channel) in treatments and "
+        "outcomes: the users of the targeted accounts get the planned action (nudge: channel automated; "
+        "human outreach: call), the users of the held-out accounts nothing, every outcome drawn from the "
+        "world's truth; the decisions go in as the campaigns' uplift_scores rows and their truth in "
+        "truth_effects. Read back with the dbt var readback_campaign_id: [<id>_nudge, <id>_call].",
     )
     followup.add_argument("--world", required=True, help="simulated raw directory with its truth files")
     followup.add_argument(
@@ -336,7 +342,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="a warehouse built from WORLD (DuckDB file), or an export-decisions file (.parquet)",
     )
     followup.add_argument("--out", required=True, help="directory to write the world with the follow-up")
-    followup.add_argument("--campaign-id", help="campaign id (default: followup_<year>_<month> of its start)")
+    followup.add_argument(
+        "--cycle-id",
+        help="the cycle's campaigns are <cycle-id>_nudge and <cycle-id>_call (default cycle id: "
+        "followup_<year>_<month> of its start)",
+    )
     followup.add_argument(
         "--seed", type=int, default=42, help="random seed of the outcome draws (default 42)"
     )

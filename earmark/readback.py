@@ -15,7 +15,7 @@ widens it when the holdout has few accounts. Used by the dbt model int_policy_re
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -85,7 +85,8 @@ def readback_lift(users: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
 
     `users`: one row per user with account_id, channel, is_targeted, is_converted, predicted_uplift and
     true_uplift (int_policy_readback_users). The result does not depend on the row order."""
-    users = users.sort_values(["account_id", "customer_ref"], kind="stable") if len(users) else users
+    keys = [c for c in ("account_id", "campaign_id", "customer_ref") if c in users.columns]
+    users = users.sort_values(keys, kind="stable") if len(users) else users
     rows = []
     channels = sorted(users["channel"].dropna().unique()) if len(users) else []
     for channel in [*channels, OVERALL] if channels else []:
@@ -112,34 +113,27 @@ def readback_lift(users: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(READBACK_COLUMNS)).astype(READBACK_COLUMNS)
 
 
-def decisions_as_uplift_scores(decisions: pa.Table, campaign_id: str, scored_at: np.datetime64) -> pa.Table:
-    """The exported decisions as uplift_scores rows of the campaign that carries them out: arm = the
+def decisions_as_uplift_scores(
+    decisions: pa.Table, campaign_of: str | Mapping[str, str], scored_at: np.datetime64
+) -> pa.Table:
+    """The exported decisions as uplift_scores rows of the campaign that carries each out (`campaign_of`:
+    one campaign id, or one per action when each channel runs as a campaign of its own): arm = the
     planned action (held-out users too), predicted_uplift = the policy's estimate. Appended to the input
-    with the campaign's treatments and outcomes, they are what policy_readback compares with."""
+    with the campaigns' treatments and outcomes, they are what policy_readback compares with."""
     if decisions["predicted_uplift"].null_count:
         raise ValueError("a decision without the policy's predicted uplift: nothing to read it back against")
     order = np.argsort(np.asarray(decisions["customer_ref"].to_pylist(), dtype=object), kind="stable")
     d = decisions.take(pa.array(order))
+    actions = d["action"].to_pylist()
+    campaigns = [campaign_of if isinstance(campaign_of, str) else campaign_of[a] for a in actions]
     n = d.num_rows
     return pa.Table.from_arrays(
         [
             d["customer_ref"].cast(pa.string()),
-            pa.array([campaign_id] * n, type=pa.string()),
-            d["action"].cast(pa.string()),
+            pa.array(campaigns, type=pa.string()),
+            pa.array(actions, type=pa.string()),
             d["predicted_uplift"].cast(pa.float64()),
             pa.array(np.full(n, np.datetime64(scored_at, "us")), type=pa.timestamp("us")),
         ],
         schema=contract.arrow_schema(contract.UPLIFT_SCORES),
     )
-
-
-def export_decisions(db: str | Path) -> pa.Table:
-    """The policy_decisions mart of a built warehouse, ordered by customer_ref: the list to act on (and to
-    hold out) this cycle, with the policy's estimate per user."""
-    from earmark.reporting.warehouse import connect_read_only, last_build_problem
-
-    with connect_read_only(db) as con:
-        problem = last_build_problem(con)
-        if problem:
-            raise ValueError(f"{db}: {problem}")
-        return con.sql("select * from main.policy_decisions order by customer_ref").to_arrow_table()

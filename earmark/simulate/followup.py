@@ -1,8 +1,10 @@
 """A follow-up campaign that carries out the policy's own decisions, drawn from the world's truth.
 
-`simulate_followup(world_dir, decisions, out_dir)` writes `out_dir` as a copy of the world with one more
-campaign appended to treatments and outcomes: the users of the targeted accounts get the action the
-policy chose (a nudge, or a call for human outreach), the users of the held-out accounts get nothing, and
+`simulate_followup(world_dir, decisions, out_dir)` writes `out_dir` as a copy of the world with the
+cycle's campaigns appended to treatments and outcomes, one per channel as the input's campaigns are
+(`<id>_nudge`, arm nudge; `<id>_call`, arm human_outreach: the uplift models learn a campaign's arms
+against its own controls): the users of the targeted accounts get the action the policy chose, the users
+of the held-out accounts get nothing (arm control, in the campaign of the action planned for them), and
 every user's outcome is drawn from the truth of what they got:
 - a nudge: p_treated or p_control from truth_users (the nudge campaign's potential outcomes);
 - a call: p_treated or p_control of the call campaign (the latest campaign with the human-outreach arm)
@@ -69,28 +71,35 @@ def _start(treatments: pa.Table, outcomes: pa.Table) -> np.int64:
     return np.int64(max(TX_END, (seconds // DAY + 1) * DAY))
 
 
+def followup_campaigns(cycle_id: str) -> dict[str, str]:
+    """The campaign of each action of a cycle: its nudges and its calls, each a campaign of its own."""
+    return {"automated_nudge": f"{cycle_id}_nudge", "human_outreach": f"{cycle_id}_call"}
+
+
 def simulate_followup(
     world_dir: str | Path,
     decisions: pa.Table,
     out_dir: str | Path,
-    campaign_id: str | None = None,
+    cycle_id: str | None = None,
     seed: int = 42,
 ) -> dict:
-    """Write the world plus the follow-up campaign to `out_dir` (see the module doc); returns a summary:
-    campaign_id, rows per action and group, and the true lift of the follow-up."""
+    """Write the world plus the cycle's campaigns to `out_dir` (see the module doc); returns a summary:
+    the cycle and its campaigns (those with rows), users per action and group, and the true lift."""
     world, out = Path(world_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     treatments = pq.read_table(world / "treatments.parquet")
     outcomes = pq.read_table(world / "outcomes.parquet")
     start = _start(treatments, outcomes)
     when = np.datetime64(int(start), "s")
-    campaign_id = campaign_id or f"followup_{str(when)[:7].replace('-', '_')}"
-    if campaign_id in set(treatments["campaign_id"].to_pylist()):
-        raise ValueError(f"{world}: campaign {campaign_id} is already in treatments")
+    cycle_id = cycle_id or f"followup_{str(when)[:7].replace('-', '_')}"
+    campaign_of = followup_campaigns(cycle_id)
+    clash = sorted(set(campaign_of.values()) & set(treatments["campaign_id"].to_pylist()))
+    if clash:
+        raise ValueError(f"{world}: campaign {clash[0]} is already in treatments")
 
     person_of = _current_person(world)
     d = decisions.to_pandas()
-    d = d[d["action"].isin(["human_outreach", "automated_nudge"])].copy()
+    d = d[d["action"].isin(list(campaign_of))].copy()
     d["true_person_id"] = d["customer_ref"].map(person_of)
     # one row per person: a person reached through two references is contacted once
     d = d.dropna(subset=["true_person_id"]).sort_values("customer_ref", kind="stable")
@@ -116,17 +125,31 @@ def simulate_followup(
     outcome_at = np.where(
         converted, start + np.floor(rng.random(n) * window).astype(np.int64), start + window
     )
+    campaign = d["action"].map(campaign_of).to_numpy(dtype=object)
+    # rows by campaign, then reference (the draws above are in reference order)
+    order = np.lexsort((d["customer_ref"].to_numpy(dtype=object), campaign))
+    d, people, campaign = d.iloc[order].reset_index(drop=True), people.iloc[order], campaign[order]
+    is_call, treated, converted, outcome_at = (
+        is_call[order],
+        treated[order],
+        converted[order],
+        outcome_at[order],
+    )
+    p_control, p_treated = p_control[order], p_treated[order]
+    y_control, y_treated = y_control[order], y_treated[order]
     refs = pa.array(d["customer_ref"], type=pa.string())
-    ids = pa.array([campaign_id] * n, type=pa.string())
+    ids = pa.array(campaign, type=pa.string())
     arm = np.where(treated, np.where(is_call, CALL_ARM, NUDGE_ARM), "control")
     channel = pa.array(np.where(is_call, "call", "automated"), type=pa.string(), mask=~treated)
+    none = np.ones(n, bool)
+    share_treated = {c: treated[campaign == c].mean() for c in set(campaign)}
 
     new = {
         "treatments": pa.Table.from_arrays(
             [
                 ids,
                 refs,
-                pa.array(np.ones(n, bool)),
+                pa.array(none),
                 pa.array(treated),
                 pa.array(arm),
                 channel,
@@ -135,12 +158,13 @@ def simulate_followup(
             schema=contract.arrow_schema(contract.TREATMENTS),
         ),
         "outcomes": pa.Table.from_arrays(
+            # revenue and churn are not measured for the follow-up
             [
                 ids,
                 refs,
                 pa.array(converted),
-                pa.array(np.full(n, np.nan), mask=np.ones(n, bool)),
-                pa.array(np.zeros(n, bool), mask=np.ones(n, bool)),
+                pa.array(np.zeros(n), mask=none),
+                pa.array(~none, mask=none),
                 _timestamps(outcome_at),
             ],
             schema=contract.arrow_schema(contract.OUTCOMES),
@@ -151,7 +175,8 @@ def simulate_followup(
                 pa.array(d["true_person_id"], type=pa.string()),
                 pa.array(people["account_ref"].to_numpy(), type=pa.string()),
                 pa.array(people["archetype"].to_numpy(), type=pa.string()),
-                pa.array(np.full(n, treated.mean())),
+                # the true propensity: the campaign's share of users treated (the holdout draws accounts)
+                pa.array([share_treated[c] for c in campaign], type=pa.float64()),
                 pa.array(p_control),
                 pa.array(p_treated),
                 pa.array(p_treated - p_control),
@@ -162,7 +187,7 @@ def simulate_followup(
         ),
         "uplift_scores": decisions_as_uplift_scores(
             pa.Table.from_pandas(d[["customer_ref", "action", "predicted_uplift"]], preserve_index=False),
-            campaign_id,
+            campaign_of,
             when,
         ),
     }
@@ -182,14 +207,15 @@ def simulate_followup(
         )
 
     summary = {
-        "campaign_id": campaign_id,
+        "cycle_id": cycle_id,
+        "campaign_ids": sorted(set(campaign)),
         "seed": seed,
         "treated_at": str(when),
         "users": {
             f"{action}:{'held_out' if held else 'targeted'}": int(
                 ((d["action"] == action) & (~treated if held else treated)).sum()
             )
-            for action in ("human_outreach", "automated_nudge")
+            for action in campaign_of
             for held in (False, True)
         },
         "true_lift": float(np.mean(p_treated - p_control)) if n else None,

@@ -17,7 +17,7 @@ from conftest import query, run_dbt
 
 from earmark.readback import OVERALL, clustered_lift, decisions_as_uplift_scores, readback_lift
 from earmark.simulate import simulate_world
-from earmark.simulate.followup import simulate_followup
+from earmark.simulate.followup import followup_campaigns, simulate_followup
 
 pytestmark = pytest.mark.unit
 
@@ -137,15 +137,19 @@ def test_followup_is_deterministic_for_a_seed_with_one_row_per_decided_user(
     assert first["true_lift"] == other["true_lift"]  # the truth does not depend on the draws
 
     rows = pq.read_table(tmp_path / "a" / "treatments.parquet").to_pandas()
-    rows = rows[rows["campaign_id"] == first["campaign_id"]]
+    campaigns = followup_campaigns(first["cycle_id"])
+    assert first["campaign_ids"] == sorted(campaigns.values())
+    rows = rows[rows["campaign_id"].isin(first["campaign_ids"])]
     assert sum(first["users"].values()) == len(rows) > 0
     assert rows["customer_ref"].is_unique
     held = rows[~rows["treated"]]
     assert (held["arm"] == "control").all() and held["channel"].isna().all()
-    treated = rows[rows["treated"]]
-    assert set(treated["channel"]) == {"automated", "call"}
-    assert len(treated[treated["channel"] == "call"]) == first["users"]["human_outreach:targeted"]
-    assert len(held) == first["users"]["human_outreach:held_out"] + first["users"]["automated_nudge:held_out"]
+    for action, campaign in campaigns.items():
+        part = rows[rows["campaign_id"] == campaign]
+        assert part["treated"].sum() == first["users"][f"{action}:targeted"] > 0, action
+        assert (~part["treated"]).sum() == first["users"][f"{action}:held_out"] > 0, action
+        channel = "call" if action == "human_outreach" else "automated"
+        assert set(part.loc[part["treated"], "channel"]) == {channel}
     world_rows = pq.read_metadata(world / "treatments.parquet").num_rows
     assert pq.read_metadata(tmp_path / "a" / "treatments.parquet").num_rows == world_rows + len(rows)
     assert (
@@ -153,16 +157,27 @@ def test_followup_is_deterministic_for_a_seed_with_one_row_per_decided_user(
     ).all()
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert manifest["row_counts"]["treatments"] == world_rows + len(rows)
+    scores = pq.read_table(tmp_path / "a" / "uplift_scores.parquet").to_pandas()
+    assert len(scores) == len(rows)
+    assert (scores["campaign_id"] == scores["arm"].map(campaigns)).all()
 
 
 def test_followup_refuses_a_campaign_already_in_the_input(world: Path, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="already in treatments"):
-        simulate_followup(world, _decisions(world), tmp_path / "a", campaign_id="nudge_2025_11")
+    simulate_followup(world, _decisions(world), tmp_path / "a", cycle_id="cycle_1")
+    with pytest.raises(ValueError, match="cycle_1_call is already in treatments"):
+        simulate_followup(tmp_path / "a", _decisions(world), tmp_path / "b", cycle_id="cycle_1")
 
 
 def test_decisions_as_uplift_scores_carry_the_planned_action(world: Path) -> None:
     scores = decisions_as_uplift_scores(_decisions(world), "next", np.datetime64("2026-01-01"))
     assert set(scores["campaign_id"].to_pylist()) == {"next"}
+    per_action = decisions_as_uplift_scores(
+        _decisions(world), followup_campaigns("c"), np.datetime64("2026-01-01")
+    )
+    assert set(zip(per_action["arm"].to_pylist(), per_action["campaign_id"].to_pylist(), strict=True)) == {
+        ("automated_nudge", "c_nudge"),
+        ("human_outreach", "c_call"),
+    }
     assert set(scores["arm"].to_pylist()) == {"human_outreach", "automated_nudge"}
     assert scores["customer_ref"].to_pylist() == sorted(scores["customer_ref"].to_pylist())
 
@@ -180,7 +195,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
     summary = simulate_followup(raw, pq.read_table(_export(db)), followup, seed=SEED)
     after = work / "after" / "earmark.duckdb"
     after.parent.mkdir()
-    run_dbt(followup, after, extra_vars=f"readback_campaign_id: {summary['campaign_id']}")
+    run_dbt(followup, after, extra_vars=f"readback_campaign_id: {json.dumps(summary['campaign_ids'])}")
     return db, after, summary
 
 
@@ -196,11 +211,11 @@ def _export(db: Path) -> Path:
 def test_readback_interval_contains_the_true_lift_of_the_followup(loop: tuple[Path, Path, dict]) -> None:
     before, after, summary = loop
     assert query(before, "select count(*) from policy_readback") == [(0,)]  # no var: empty
-    campaign = summary["campaign_id"]
+    campaigns = summary["campaign_ids"]
     raw = after.parent.parent / "followup"
     # the true lift from the files alone: the follow-up's truth rows, one per user it lists
     truth = pq.read_table(raw / "truth_effects.parquet").to_pandas()
-    true_lift = truth.loc[truth["campaign_id"] == campaign, "true_uplift"].mean()
+    true_lift = truth.loc[truth["campaign_id"].isin(campaigns), "true_uplift"].mean()
     assert true_lift == pytest.approx(summary["true_lift"])
     row = query(
         after,
@@ -211,7 +226,7 @@ def test_readback_interval_contains_the_true_lift_of_the_followup(loop: tuple[Pa
     assert lower <= true_lift <= upper, (lower, true_lift, upper)
     assert mart_true_lift == pytest.approx(true_lift, abs=1e-9)
     treatments = pq.read_table(raw / "treatments.parquet").to_pandas()
-    rows = treatments[treatments["campaign_id"] == campaign]
+    rows = treatments[treatments["campaign_id"].isin(campaigns)]
     assert targeted == int(rows["treated"].sum())
     assert held_out == int((~rows["treated"]).sum())
     targeted_refs = set(rows.loc[rows["treated"], "customer_ref"])

@@ -1,11 +1,15 @@
--- One row per user of the readback campaign (var readback_campaign_id) whose decision came with it: the
--- campaign's treatments and outcomes, and the decision exported before it ran (earmark export-decisions),
--- carried as the campaign's uplift_scores rows: arm = the action planned for the user (human_outreach or
+-- One row per user of the readback campaigns (var readback_campaign_id: one id, or a list when the
+-- cycle's channels ran as campaigns of their own) whose decision came with them: the campaign's
+-- treatments and outcomes, and the decision exported before it ran (earmark export-decisions), carried
+-- as the campaign's uplift_scores rows: arm = the action planned for the user (human_outreach or
 -- automated_nudge, held-out users included), predicted_uplift = what the policy expected it to do.
 -- Targeted: treated in the campaign; held out: not treated. The account (the cluster of the readback's
 -- interval) is that of the customer owning the reference when the campaign ran. Without the var: no rows.
-{%- set campaign = var('readback_campaign_id') %}
-{%- set in_campaign = "campaign_id = " ~ string_literal(campaign) if campaign is not none else 'false' %}
+{%- set chosen = var('readback_campaign_id') %}
+{%- set campaigns = ([chosen] if chosen is string else chosen) if chosen is not none else [] %}
+{%- set quoted = [] %}
+{%- for c in campaigns %}{% do quoted.append(string_literal(c)) %}{% endfor %}
+{%- set in_campaign = 'campaign_id in (' ~ quoted | join(', ') ~ ')' if quoted else 'false' %}
 
 with
 
@@ -65,29 +69,32 @@ truth_effects as (
 treated_refs as (
 
     select
+        campaign_id,
         customer_ref,
         bool_or(is_treated) as is_targeted,
         min(treated_at) as treated_at
 
     from treatments
-    group by customer_ref
+    group by campaign_id, customer_ref
 
 ),
 
 converted_refs as (
 
     select
+        campaign_id,
         customer_ref,
         bool_or(coalesce(is_converted, false)) as is_converted
 
     from outcomes
-    group by customer_ref
+    group by campaign_id, customer_ref
 
 ),
 
 assigned as (
 
     select
+        treated_refs.campaign_id,
         treated_refs.customer_ref,
         customer_ref_periods.customer_id,
         decisions.arm as action,
@@ -96,8 +103,14 @@ assigned as (
         coalesce(converted_refs.is_converted, false) as is_converted
 
     from treated_refs
-    inner join decisions on treated_refs.customer_ref = decisions.customer_ref
-    left join converted_refs on treated_refs.customer_ref = converted_refs.customer_ref
+    inner join decisions
+        on
+            treated_refs.campaign_id = decisions.campaign_id
+            and treated_refs.customer_ref = decisions.customer_ref
+    left join converted_refs
+        on
+            treated_refs.campaign_id = converted_refs.campaign_id
+            and treated_refs.customer_ref = converted_refs.customer_ref
     {{ join_customer_ref_period('treated_refs.customer_ref', 'treated_refs.treated_at') }}
 
 ),
@@ -119,6 +132,8 @@ final as (
 
     select
         -- ids
+        assigned.campaign_id || ':' || assigned.customer_ref as readback_user_id,
+        assigned.campaign_id,
         assigned.customer_ref,
         assigned.customer_id,
         coalesce(features.account_ref, 'solo:' || assigned.customer_id) as account_id,
@@ -136,7 +151,10 @@ final as (
     from assigned
     left join features on assigned.customer_id = features.customer_id
     left join customer_truth on assigned.customer_id = customer_truth.customer_id
-    left join truth_effects on customer_truth.true_person_id = truth_effects.true_person_id
+    left join truth_effects
+        on
+            assigned.campaign_id = truth_effects.campaign_id
+            and customer_truth.true_person_id = truth_effects.true_person_id
 
 )
 
