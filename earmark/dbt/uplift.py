@@ -429,6 +429,29 @@ def not_estimable_reason(rows: pd.DataFrame, params: dict[str, Any]) -> str | No
         )
     if params["uplift_outcome_type"] == "binary" and known[params["uplift_outcome"]].nunique() < 2:
         return f"campaign {rows['campaign_id'].iloc[0]}: the outcome takes a single value"
+    return _single_fold_arms(rows, arms, params)
+
+
+def _single_fold_arms(rows: pd.DataFrame, arms: list[str], params: dict[str, Any]) -> str | None:
+    """With grouped cross-fitting an arm whose known outcomes all sit in one fold (its accounts all fall
+    in it, as when a holdout drew a single account) leaves that fold's models nothing of the arm to learn
+    from: the folds are dealt as the fit deals them (earmark.uplift.metalearners.fit_nuisances)."""
+    from earmark.uplift.metalearners import keyed_folds
+
+    groups = fold_groups(rows.reset_index(drop=True))
+    if groups is None:
+        return None
+    unique, position = np.unique(groups.astype(str), return_inverse=True)
+    n_folds = int(params["uplift_folds"])
+    folds = keyed_folds(unique, np.zeros(len(unique)), n_folds, int(params.get("uplift_seed", 42)))[position]
+    known = rows[params["uplift_outcome"]].notna().to_numpy()
+    arm = rows["arm"].astype(str).to_numpy()
+    thin = [a for a in arms if len(np.unique(folds[known & (arm == a)])) < 2]
+    if thin:
+        return (
+            f"campaign {rows['campaign_id'].iloc[0]}: arms {thin} have known outcomes in a single "
+            "cross-fitting fold (their accounts all fall in it)"
+        )
     return None
 
 

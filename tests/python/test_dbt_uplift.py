@@ -231,6 +231,32 @@ def test_too_small_a_campaign_is_not_estimable_with_its_reason():
     assert not_estimable_reason(enough, params) is None
 
 
+def test_an_arm_whose_accounts_fall_in_one_fold_is_not_estimable():
+    """A holdout that drew a single account leaves its control rows in one fold of the grouped
+    cross-fitting: the models of that fold would have no control row to learn from."""
+    params = {
+        "uplift_folds": 5,
+        "uplift_outcome": "is_converted",
+        "uplift_outcome_type": "binary",
+        "uplift_seed": 42,
+    }
+    rows = pd.DataFrame(
+        {
+            "campaign_id": "c1",
+            "treatment_row_number": range(40),
+            "arm": ["nudge"] * 20 + ["control"] * 20,
+            "fold_group": [f"a{i}" for i in range(20)] + ["held_out"] * 20,
+            "is_converted": [True, False] * 20,
+        }
+    )
+    assert not_estimable_reason(rows, params) == (
+        "campaign c1: arms ['control'] have known outcomes in a single cross-fitting fold (their accounts "
+        "all fall in it)"
+    )
+    spread = rows.assign(fold_group=[f"a{i}" for i in range(20)] + [f"h{i % 10}" for i in range(20)])
+    assert not_estimable_reason(spread, params) is None
+
+
 def test_customers_without_accounts_are_their_own_clusters():
     from earmark.dbt.uplift import accounts_of
 
