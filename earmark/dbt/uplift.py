@@ -59,12 +59,19 @@ def policy_campaign(training: pd.DataFrame, params: dict[str, Any]) -> pd.DataFr
 
 
 def human_campaign(training: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
-    """The rows of the latest campaign with a human-outreach arm (none: a zero-row frame), unless it is
-    the policy campaign itself."""
+    """The rows of the latest campaign with a human-outreach arm that can be fitted (none: a zero-row
+    frame), unless it is the policy campaign itself. A later call campaign too small to fit (a cycle's
+    calls with a holdout of one account) leaves the evidence of the one before it in place."""
     policy = policy_campaign(training, params)
     chosen = set(policy["campaign_id"].astype(str).unique())
-    campaign = _latest(training, [c for c in human_campaigns(training, params) if c not in chosen])
-    rows = training[training["campaign_id"] == campaign]
+    candidates = [c for c in human_campaigns(training, params) if c not in chosen]
+    rows = training.iloc[0:0]
+    while candidates:
+        campaign = _latest(training, candidates)
+        rows = training[training["campaign_id"] == campaign]
+        if not_estimable_reason(rows, params) is None:
+            break
+        candidates.remove(campaign)
     return rows.sort_values("treatment_row_number", kind="mergesort").reset_index(drop=True)
 
 

@@ -347,3 +347,35 @@ def test_validation_rows_reweighting_holds_the_true_average_effect() -> None:
     ate = table[(table["metric"] == "ate") & (table["estimator"] == "ipw")].iloc[0]
     assert ate["ci_low"] <= effect.mean() <= ate["ci_high"]
     assert validation_rows(scores.iloc[:0], {"uplift_bootstrap": 50, "uplift_seed": 42}).empty
+
+
+def test_a_call_campaign_too_small_to_fit_leaves_the_earlier_one_in_place():
+    from earmark.dbt.uplift import human_campaign
+
+    params = {
+        "uplift_folds": 5,
+        "uplift_outcome": "is_converted",
+        "uplift_outcome_type": "binary",
+        "uplift_seed": 42,
+        "human_outreach_arm": "human_outreach",
+        "policy_campaign_id": None,
+    }
+
+    def campaign(name: str, when: str, controls: int) -> pd.DataFrame:
+        arms = ["human_outreach"] * 20 + ["control"] * controls
+        return pd.DataFrame(
+            {
+                "campaign_id": name,
+                "arm": arms,
+                "treated_at": pd.Timestamp(when),
+                "fold_group": [f"{name}{i}" for i in range(len(arms))],
+                "is_converted": [True, False] * (len(arms) // 2),
+            }
+        )
+
+    nudge = campaign("nudge", "2025-12-01", 20).assign(arm=["nudge"] * 20 + ["control"] * 20)
+    training = pd.concat([nudge, campaign("calls", "2025-10-01", 20), campaign("later", "2026-01-01", 2)])
+    training["treatment_row_number"] = range(len(training))
+    assert set(human_campaign(training, params)["campaign_id"]) == {"calls"}
+    fitted = pd.concat([training, campaign("latest", "2026-02-01", 20).assign(treatment_row_number=-1)])
+    assert set(human_campaign(fitted, params)["campaign_id"]) == {"latest"}
