@@ -32,9 +32,8 @@ import pyarrow.parquet as pq
 from earmark import contract
 from earmark.readback import decisions_as_uplift_scores
 from earmark.simulate.calendar import DAY, OUTCOME_WINDOW_DAYS, TX_END
-from earmark.simulate.common import _rng, _timestamps, _write
+from earmark.simulate.common import _S_FOLLOWUP, _rng, _timestamps, _write
 
-_S_FOLLOWUP = 5  # spawn key of the follow-up's random stream (common.py lists the world's)
 NUDGE_ARM, CALL_ARM = "nudge", "human_outreach"
 APPENDED = ("treatments", "outcomes", "truth_effects", "uplift_scores")
 
