@@ -2,8 +2,9 @@
 -- (earmark export-decisions) and what the readback (policy_readback) compares with afterwards.
 -- The holdout gate is drawn before the channel gates (int_account_policy_gates), so a held-out account
 -- has no channel of its own: it gets the one it would have got, by the same rules the channel gates
--- apply to the accounts left in (a call when it covers human outreach and its gain reaches that of the
--- last account called; over capacity, a nudge when the nudge pays; else the nudge). Targeted and
+-- apply to the accounts left in (a call when it covers human outreach and capacity was not reached or
+-- its gain reaches that of the last account called; over capacity, a nudge when the nudge pays; else
+-- the nudge). Targeted and
 -- held-out users of a channel are then random parts of the same population.
 -- A call reaches every scored user of the account, a nudge its audience (int_customer_policy_uplift).
 -- Each user is contacted through one raw reference: the lowest of those it currently owns.
@@ -29,8 +30,12 @@ ref_periods as (
 
 call_threshold as (
 
-    -- the gain the last account called reached; null when nothing was called
-    select min(human_gain) as min_called_gain
+    -- the gain the last account called reached (null when nothing was called), and whether capacity
+    -- was reached: below it, every account that covers human outreach is called
+    select
+        min(human_gain) as min_called_gain,
+        count(*) as called_accounts
+
     from accounts
     where action = 'human_outreach'
 
@@ -47,6 +52,7 @@ planned as (
                 accounts.covers_human_outreach
                 and (
                     {{ 'true' if var('human_capacity') is none else 'false' }}
+                    or call_threshold.called_accounts < {{ var('human_capacity') or 0 }}
                     or accounts.human_gain >= call_threshold.min_called_gain
                 )
                 then 'human_outreach'
