@@ -66,10 +66,13 @@ def _cmd_export_decisions(args: argparse.Namespace) -> int:
         import numpy as np
 
         scored_at = np.datetime64(args.scored_at or "now", "s")
-        pq.write_table(decisions_as_uplift_scores(decisions, args.campaign_id, scored_at), out)
-        print(
-            f"{decisions.num_rows:,} decisions as uplift_scores rows of {args.campaign_id} written to {out}"
-        )
+        campaigns = {
+            "automated_nudge": args.campaign_id,
+            "human_outreach": args.call_campaign_id or args.campaign_id,
+        }
+        pq.write_table(decisions_as_uplift_scores(decisions, campaigns, scored_at), out)
+        named = " and ".join(sorted(set(campaigns.values())))
+        print(f"{decisions.num_rows:,} decisions as uplift_scores rows of {named} written to {out}")
     else:
         pq.write_table(decisions, out)
         print(f"{decisions.num_rows:,} decisions written to {out}")

@@ -240,3 +240,27 @@ def test_readback_interval_contains_the_true_lift_of_the_followup(loop: tuple[Pa
         arm = "human_outreach" if channel == "human" else "automated_nudge"
         assert n_targeted == summary["users"][f"{arm}:targeted"]
         assert n_held == summary["users"][f"{arm}:held_out"]
+
+
+def test_export_decisions_writes_the_mart_or_the_campaigns_uplift_scores(tmp_path: Path) -> None:
+    import duckdb
+
+    from earmark.cli import main
+
+    db = tmp_path / "w.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.sql(
+            "create table main.policy_decisions as select * from (values "
+            "('c2', 'U2', 'A1', 'human_outreach', 'human', false, 0.1), "
+            "('c1', 'U1', 'A2', 'automated_nudge', 'automated', true, 0.05)) "
+            "as t(customer_id, customer_ref, account_id, action, channel, is_holdout, predicted_uplift)"
+        )
+    assert main(["export-decisions", "--db", str(db), "--out", str(tmp_path / "d.parquet")]) == 0
+    assert pq.read_table(tmp_path / "d.parquet")["customer_ref"].to_pylist() == ["U1", "U2"]
+    args = ["--campaign-id", "n", "--call-campaign-id", "c", "--scored-at", "2026-01-01"]
+    assert main(["export-decisions", "--db", str(db), "--out", str(tmp_path / "s.parquet"), *args]) == 0
+    scores = pq.read_table(tmp_path / "s.parquet").to_pydict()
+    assert list(zip(scores["customer_ref"], scores["campaign_id"], scores["arm"], strict=True)) == [
+        ("U1", "n", "automated_nudge"),
+        ("U2", "c", "human_outreach"),
+    ]
