@@ -49,6 +49,57 @@ def _cmd_split_last_day(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export_decisions(args: argparse.Namespace) -> int:
+    import pyarrow.parquet as pq
+
+    from earmark.readback import decisions_as_uplift_scores
+    from earmark.reporting.decisions import export_decisions
+
+    try:
+        decisions = export_decisions(Path(args.db))
+    except (FileNotFoundError, ValueError, RuntimeError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if args.campaign_id:
+        import numpy as np
+
+        scored_at = np.datetime64(args.scored_at or "now", "s")
+        campaigns = {
+            "automated_nudge": args.campaign_id,
+            "human_outreach": args.call_campaign_id or args.campaign_id,
+        }
+        pq.write_table(decisions_as_uplift_scores(decisions, campaigns, scored_at), out)
+        named = " and ".join(sorted(set(campaigns.values())))
+        print(f"{decisions.num_rows:,} decisions as uplift_scores rows of {named} written to {out}")
+    else:
+        pq.write_table(decisions, out)
+        print(f"{decisions.num_rows:,} decisions written to {out}")
+    return 0
+
+
+def _cmd_simulate_followup(args: argparse.Namespace) -> int:
+    import pyarrow.parquet as pq
+
+    from earmark.reporting.decisions import export_decisions
+    from earmark.simulate.followup import simulate_followup
+
+    source = Path(args.decisions)
+    try:
+        decisions = pq.read_table(source) if source.suffix == ".parquet" else export_decisions(source)
+        summary = simulate_followup(Path(args.world), decisions, Path(args.out), args.cycle_id, args.seed)
+    except (FileNotFoundError, ValueError, RuntimeError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    users = ", ".join(f"{k} {v:,}" for k, v in summary["users"].items())
+    print(
+        f"follow-up {', '.join(summary['campaign_ids'])} (treated_at {summary['treated_at']}) written to "
+        f"{args.out}: {users}; true lift {summary['true_lift']:.4f}"
+    )
+    return 0
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     adapter = ADAPTER_BY_COMMAND[args.source]
     options = {option.name: getattr(args, option.name) for option in adapter.options}
@@ -254,6 +305,55 @@ def build_parser() -> argparse.ArgumentParser:
     split.add_argument("--before", required=True, help="directory for the input without its last day")
     split.add_argument("--after", required=True, help="directory for the input with the day appended")
     split.set_defaults(func=_cmd_split_last_day)
+
+    export = commands.add_parser(
+        "export-decisions",
+        help="write the built policy's decisions per user (the policy_decisions mart) to a Parquet file",
+        description="Write the decisions of a built warehouse, one row per user the policy acts on or "
+        "holds out: reference, account, planned action, whether held out, predicted uplift. With "
+        "--campaign-id, write them instead as the uplift_scores rows of the campaign that will carry them "
+        "out, to append to the input with its treatments and outcomes (var readback_campaign_id then "
+        "reads the campaign back against the holdout: mart policy_readback).",
+    )
+    export.add_argument("--db", required=True, help="built warehouse (DuckDB file)")
+    export.add_argument("--out", required=True, help="Parquet file to write")
+    export.add_argument(
+        "--campaign-id", help="write uplift_scores rows of this campaign (arm = planned action)"
+    )
+    export.add_argument(
+        "--call-campaign-id",
+        help="with --campaign-id: the campaign of the calls, when they run as a campaign of their own",
+    )
+    export.add_argument(
+        "--scored-at", help="scored_at of the uplift_scores rows, ISO date or time (default: now, UTC)"
+    )
+    export.set_defaults(func=_cmd_export_decisions)
+
+    followup = commands.add_parser(
+        "simulate-followup",
+        help="append a follow-up campaign that carries out the policy's decisions to a simulated world",
+        description="Copy WORLD to OUT with the cycle's campaigns (one per channel) in treatments and "
+        "outcomes: the users of the targeted accounts get the planned action (nudge: channel automated; "
+        "human outreach: call), the users of the held-out accounts nothing, every outcome drawn from the "
+        "world's truth; the decisions go in as the campaigns' uplift_scores rows and their truth in "
+        "truth_effects. Read back with the dbt var readback_campaign_id: [<id>_nudge, <id>_call].",
+    )
+    followup.add_argument("--world", required=True, help="simulated raw directory with its truth files")
+    followup.add_argument(
+        "--decisions",
+        required=True,
+        help="a warehouse built from WORLD (DuckDB file), or an export-decisions file (.parquet)",
+    )
+    followup.add_argument("--out", required=True, help="directory to write the world with the follow-up")
+    followup.add_argument(
+        "--cycle-id",
+        help="the cycle's campaigns are <cycle-id>_nudge and <cycle-id>_call (default cycle id: "
+        "followup_<year>_<month> of its start)",
+    )
+    followup.add_argument(
+        "--seed", type=int, default=42, help="random seed of the outcome draws (default 42)"
+    )
+    followup.set_defaults(func=_cmd_simulate_followup)
 
     ingest = commands.add_parser("ingest", help="turn a public data set into the raw input contract")
     sources = ingest.add_subparsers(dest="source", required=True, metavar="SOURCE")

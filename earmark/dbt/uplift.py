@@ -59,12 +59,19 @@ def policy_campaign(training: pd.DataFrame, params: dict[str, Any]) -> pd.DataFr
 
 
 def human_campaign(training: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
-    """The rows of the latest campaign with a human-outreach arm (none: a zero-row frame), unless it is
-    the policy campaign itself."""
+    """The rows of the latest campaign with a human-outreach arm that can be fitted (none: a zero-row
+    frame), unless it is the policy campaign itself. A later call campaign too small to fit (a cycle's
+    calls with a holdout of one account) leaves the evidence of the one before it in place."""
     policy = policy_campaign(training, params)
     chosen = set(policy["campaign_id"].astype(str).unique())
-    campaign = _latest(training, [c for c in human_campaigns(training, params) if c not in chosen])
-    rows = training[training["campaign_id"] == campaign]
+    candidates = [c for c in human_campaigns(training, params) if c not in chosen]
+    rows = training.iloc[0:0]
+    while candidates:
+        campaign = _latest(training, candidates)
+        rows = training[training["campaign_id"] == campaign]
+        if not_estimable_reason(rows, params) is None:
+            break
+        candidates.remove(campaign)
     return rows.sort_values("treatment_row_number", kind="mergesort").reset_index(drop=True)
 
 
@@ -462,6 +469,29 @@ def not_estimable_reason(rows: pd.DataFrame, params: dict[str, Any]) -> str | No
         )
     if params["uplift_outcome_type"] == "binary" and known[params["uplift_outcome"]].nunique() < 2:
         return f"campaign {rows['campaign_id'].iloc[0]}: the outcome takes a single value"
+    return _single_fold_arms(rows, arms, params)
+
+
+def _single_fold_arms(rows: pd.DataFrame, arms: list[str], params: dict[str, Any]) -> str | None:
+    """With grouped cross-fitting an arm whose known outcomes all sit in one fold (its accounts all fall
+    in it, as when a holdout drew a single account) leaves that fold's models nothing of the arm to learn
+    from: the folds are dealt as the fit deals them (earmark.uplift.metalearners.fit_nuisances)."""
+    from earmark.uplift.metalearners import keyed_folds
+
+    groups = fold_groups(rows.reset_index(drop=True))
+    if groups is None:
+        return None
+    unique, position = np.unique(groups.astype(str), return_inverse=True)
+    n_folds = int(params["uplift_folds"])
+    folds = keyed_folds(unique, np.zeros(len(unique)), n_folds, int(params.get("uplift_seed", 42)))[position]
+    known = rows[params["uplift_outcome"]].notna().to_numpy()
+    arm = rows["arm"].astype(str).to_numpy()
+    thin = [a for a in arms if len(np.unique(folds[known & (arm == a)])) < 2]
+    if thin:
+        return (
+            f"campaign {rows['campaign_id'].iloc[0]}: arms {thin} have known outcomes in a single "
+            "cross-fitting fold (their accounts all fall in it)"
+        )
     return None
 
 

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 # Random streams: one per part of the world, derived from the seed by spawn key.
-_S_PEOPLE, _S_TRANSACTIONS, _S_ACTIVITY, _S_CAMPAIGN, _S_CALL = range(5)
+_S_PEOPLE, _S_TRANSACTIONS, _S_ACTIVITY, _S_CAMPAIGN, _S_CALL, _S_FOLLOWUP = range(6)
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:

@@ -231,6 +231,32 @@ def test_too_small_a_campaign_is_not_estimable_with_its_reason():
     assert not_estimable_reason(enough, params) is None
 
 
+def test_an_arm_whose_accounts_fall_in_one_fold_is_not_estimable():
+    """A holdout that drew a single account leaves its control rows in one fold of the grouped
+    cross-fitting: the models of that fold would have no control row to learn from."""
+    params = {
+        "uplift_folds": 5,
+        "uplift_outcome": "is_converted",
+        "uplift_outcome_type": "binary",
+        "uplift_seed": 42,
+    }
+    rows = pd.DataFrame(
+        {
+            "campaign_id": "c1",
+            "treatment_row_number": range(40),
+            "arm": ["nudge"] * 20 + ["control"] * 20,
+            "fold_group": [f"a{i}" for i in range(20)] + ["held_out"] * 20,
+            "is_converted": [True, False] * 20,
+        }
+    )
+    assert not_estimable_reason(rows, params) == (
+        "campaign c1: arms ['control'] have known outcomes in a single cross-fitting fold (their accounts "
+        "all fall in it)"
+    )
+    spread = rows.assign(fold_group=[f"a{i}" for i in range(20)] + [f"h{i % 10}" for i in range(20)])
+    assert not_estimable_reason(spread, params) is None
+
+
 def test_customers_without_accounts_are_their_own_clusters():
     from earmark.dbt.uplift import accounts_of
 
@@ -321,3 +347,35 @@ def test_validation_rows_reweighting_holds_the_true_average_effect() -> None:
     ate = table[(table["metric"] == "ate") & (table["estimator"] == "ipw")].iloc[0]
     assert ate["ci_low"] <= effect.mean() <= ate["ci_high"]
     assert validation_rows(scores.iloc[:0], {"uplift_bootstrap": 50, "uplift_seed": 42}).empty
+
+
+def test_a_call_campaign_too_small_to_fit_leaves_the_earlier_one_in_place():
+    from earmark.dbt.uplift import human_campaign
+
+    params = {
+        "uplift_folds": 5,
+        "uplift_outcome": "is_converted",
+        "uplift_outcome_type": "binary",
+        "uplift_seed": 42,
+        "human_outreach_arm": "human_outreach",
+        "policy_campaign_id": None,
+    }
+
+    def campaign(name: str, when: str, controls: int) -> pd.DataFrame:
+        arms = ["human_outreach"] * 20 + ["control"] * controls
+        return pd.DataFrame(
+            {
+                "campaign_id": name,
+                "arm": arms,
+                "treated_at": pd.Timestamp(when),
+                "fold_group": [f"{name}{i}" for i in range(len(arms))],
+                "is_converted": [True, False] * (len(arms) // 2),
+            }
+        )
+
+    nudge = campaign("nudge", "2025-12-01", 20).assign(arm=["nudge"] * 20 + ["control"] * 20)
+    training = pd.concat([nudge, campaign("calls", "2025-10-01", 20), campaign("later", "2026-01-01", 2)])
+    training["treatment_row_number"] = range(len(training))
+    assert set(human_campaign(training, params)["campaign_id"]) == {"calls"}
+    fitted = pd.concat([training, campaign("latest", "2026-02-01", 20).assign(treatment_row_number=-1)])
+    assert set(human_campaign(fitted, params)["campaign_id"]) == {"latest"}

@@ -90,6 +90,12 @@ EXPECTED_TESTIDS = {
             "select count(*) filter (where is_below_a_lower_band) from treatment_band_review",
         ),
     },
+    "/readback/": {
+        "readback-targeted-users": (
+            "number",
+            "select coalesce(max(targeted_users) filter (where channel = 'all'), 0) from policy_readback",
+        ),
+    },
 }
 
 

@@ -15,7 +15,7 @@
     'uplift_score_source', 'policy_campaign_id', 'value_per_conversion', 'conversion_value_source',
     'conversion_value_prior_weight', 'cost_per_automated_user',
     'cost_per_human_account', 'sleeping_dog_threshold', 'toxic_user_share', 'min_account_users',
-    'human_capacity', 'human_outreach_arm', 'holdout_share', 'policy_seed',
+    'human_capacity', 'human_outreach_arm', 'holdout_share', 'policy_seed', 'readback_campaign_id',
     'sure_thing_min_probability', 'sure_thing_max_abs_uplift',
     'uplift_outcome', 'uplift_outcome_type', 'uplift_covariates', 'uplift_learner', 'uplift_meta_learner',
     'uplift_folds', 'uplift_calibrate', 'uplift_propensity_clip', 'uplift_bootstrap', 'uplift_seed',
