@@ -186,6 +186,7 @@ def bench_scale(
         "customer_value": customers,
         "segmentation": customers,
         "uplift": _parquet_rows(raw / "treatments.parquet"),
+        "churn": _parquet_rows(raw / "treatments.parquet"),
         "policy": _parquet_rows(raw / "accounts.parquet"),
         "report_sources": mart_rows,
         "report_site": _parquet_rows(raw / "accounts.parquet"),

@@ -66,6 +66,12 @@ STAGES: tuple[Stage, ...] = (
         "treatment rows",
     ),
     Stage(
+        "churn",
+        "churn classifier out of fold, customer churn drivers, uplift drivers per account, churn marts",
+        ("models/intermediate/churn/", "models/marts/churn/"),
+        "treatment rows",
+    ),
+    Stage(
         "policy",
         "account roll-up, gates, policy marts",
         ("models/intermediate/policy/", "models/marts/policy/"),

@@ -28,7 +28,7 @@ def exposures() -> dict[str, dict]:
 def test_every_page_is_an_exposure_on_the_marts_it_reads():
     by_page = exposures()
     pages = sorted(p.relative_to(ROOT).as_posix() for p in PAGES.rglob("*.md"))
-    assert len(pages) == 12
+    assert len(pages) == 13
     assert sorted(by_page) == pages
     for page, exposure in by_page.items():
         refs = {re.fullmatch(r"ref\('([a-z_]+)'\)", d).group(1) for d in exposure["depends_on"]}
@@ -38,7 +38,7 @@ def test_every_page_is_an_exposure_on_the_marts_it_reads():
 
 def test_every_source_query_reads_the_mart_it_is_named_after():
     queries = sorted(SOURCES.glob("*.sql"))
-    assert len(queries) == 27
+    assert len(queries) == 31
     read = set().union(*(marts_read_by(p) for p in PAGES.rglob("*.md")))
     assert read == {q.stem for q in queries}, (
         "a page reads a source that does not exist, or a source is unused"

@@ -96,6 +96,14 @@ EXPECTED_TESTIDS = {
             "select coalesce(max(targeted_users) filter (where channel = 'all'), 0) from policy_readback",
         ),
     },
+    "/churn/": {
+        "churn-training-rows": ("number", "select training_rows from churn_model_quality"),
+    },
+}
+
+# Statements a page must show in a data-testid element, by how their text begins.
+STATEMENTS = {
+    "/churn/": {"churn-not-a-reason": "Churn risk is not a reason to act. Uplift is."},
 }
 
 
@@ -113,6 +121,16 @@ with duckdb.connect(str(DB), read_only=True) as _con:
     DECIDING_GATES: dict[str, str] = dict(
         _con.sql("select account_id, deciding_gate from account_actions").fetchall()
     )
+    # account -> the driver phrases its page must show (faithful surrogates) and whether any arm's
+    # surrogate is not faithful enough (the page must then say so instead)
+    UPLIFT_DRIVERS: dict[str, tuple[list[str], bool]] = {
+        account_id: (list(phrases), bool(unfaithful))
+        for account_id, phrases, unfaithful in _con.sql(
+            "select account_id, list(phrase order by campaign_id, scored_arm, driver_rank) "
+            "filter (where is_faithful), bool_or(not is_faithful) "
+            "from account_uplift_drivers group by account_id"
+        ).fetchall()
+    }
 
 ROUTES = discover_routes(BUILD)
 ACCOUNT_BY_ROUTE = {account_route(account_id): account_id for account_id in ACCOUNT_ACTIONS}
@@ -219,13 +237,34 @@ def check_testids(route: str, shown: dict[str, str], log: PageLog) -> None:
             log.add(f'data-testid="{testid}" shows {text!r}, the mart says {expected!r}')
 
 
+def check_uplift_drivers(account_id: str, shown: str, log: PageLog) -> None:
+    """The account page says why the uplift model scored its users so: every faithful driver phrase of the
+    mart, and for an arm whose surrogate is not faithful, that it is not."""
+    phrases, unfaithful = UPLIFT_DRIVERS.get(account_id, ([], False))
+    if not phrases and not unfaithful and "No uplift score of this account's users is explained" not in shown:
+        log.add("the account has no uplift drivers, and its page does not say so")
+    for phrase in phrases:
+        if phrase not in shown:
+            log.add(f"the uplift driver {phrase!r} is not on the account page")
+    if unfaithful and "not faithful enough" not in shown:
+        log.add("an arm's surrogate is not faithful, and the account page does not say so")
+
+
 @pytest.mark.parametrize("route", BROWSER_ROUTES)
 def test_page_in_browser(route: str, site_url: str, context: BrowserContext) -> None:
     dom, log = open_and_inspect(context, site_url, BUILD, route, SCREENSHOTS / screenshot_name(route))
     check_testids(route, dom["testids"], log)
+    for testid, start in STATEMENTS.get(route, {}).items():
+        if not " ".join(dom["testids"].get(testid, "").split()).startswith(start):
+            log.add(f'data-testid="{testid}" does not say {start!r}')
     account_id = account_id_of(route)
-    if account_id and f"Account {account_id}" not in " ".join(dom["text"].split()):
+    text = " ".join(dom["text"].split())
+    if account_id and f"Account {account_id}" not in text:
         log.add(f"the heading does not name the account {account_id!r}")
+    if account_id:
+        check_uplift_drivers(
+            account_id, " ".join(dom["testids"].get("account-uplift-drivers", "").split()), log
+        )
 
     if log.problems:
         pytest.fail(

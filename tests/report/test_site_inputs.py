@@ -72,6 +72,7 @@ KEY_SENTENCES = {
         "/uplift-evidence/": ["Not estimable: the input has no campaign with treated and control customers."],
         "/policy/": ["no policy could be compared", "no budget curve", "the deployable list is empty"],
         "/safety-audit/": ["Not estimable: the input carries no truth about customers' archetypes."],
+        "/churn/": ["Churn is not estimable on this input", "Churn risk is not a reason to act. Uplift is."],
     },
     "hillstrom": {
         "/segmentation-evidence/": ["Clustering is not estimable on this input"],
@@ -80,6 +81,7 @@ KEY_SENTENCES = {
             "no budget curve",
         ],
         "/safety-audit/": ["Not estimable: the input carries no truth about customers' archetypes."],
+        "/churn/": ["Churn is not estimable on this input", "Churn risk is not a reason to act. Uplift is."],
     },
 }
 

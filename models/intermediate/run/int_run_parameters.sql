@@ -19,6 +19,7 @@
     'sure_thing_min_probability', 'sure_thing_max_abs_uplift',
     'uplift_outcome', 'uplift_outcome_type', 'uplift_covariates', 'uplift_learner', 'uplift_meta_learner',
     'uplift_folds', 'uplift_calibrate', 'uplift_propensity_clip', 'uplift_bootstrap', 'uplift_seed',
+    'uplift_driver_min_r2',
     'value_horizon_days', 'value_holdout_days', 'value_time_unit_days', 'review_top_value_share'
 ] %}
 

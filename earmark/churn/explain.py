@@ -1,0 +1,118 @@
+"""Why a tree model scored a row as it did: SHAP values (shap.TreeExplainer, exact for trees, additive:
+a row's contributions sum to its score minus the average score, in the model's raw units: log-odds for
+the churn classifier, uplift for the surrogate), the top drivers of each row or group, and a gradient
+boosting surrogate of another model's scores with its fidelity (R^2)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.metrics import r2_score
+from sklearn.model_selection import GroupKFold
+
+from earmark.churn.labels import phrase
+
+TOP_DRIVERS = 3
+
+
+def shap_values(model: BaseEstimator, X: np.ndarray) -> np.ndarray:
+    """One SHAP value per row and matrix column (a two-class classifier: of class 1, in log-odds)."""
+    import shap  # imported on use: numba's start-up is paid only by the models that explain
+
+    values = shap.TreeExplainer(model).shap_values(X)
+    values = np.asarray(values, dtype="float64")
+    return values[..., 1] if values.ndim == 3 else values
+
+
+def top_drivers(
+    contributions: np.ndarray,
+    values: np.ndarray,
+    names: list[str],
+    typical: np.ndarray,
+    outcome: str,
+    k: int = TOP_DRIVERS,
+) -> pd.DataFrame:
+    """Per row, its k largest contributions by absolute size (ties: the matrix column order), as columns
+    driver_<i>_feature, _value, _contribution and _phrase (null where a row has fewer columns than k)."""
+    n, width = contributions.shape
+    # mergesort keeps the column order among equal sizes, so ties do not depend on the sort's whims
+    ranked = np.argsort(-np.abs(contributions), axis=1, kind="mergesort")[:, : min(k, width)]
+    out = {}
+    for i in range(k):
+        has = i < ranked.shape[1]
+        column = ranked[:, i] if has else np.zeros(n, dtype=int)
+        rows = np.arange(n)
+        value = values[rows, column] if has else np.full(n, np.nan)
+        contribution = contributions[rows, column] if has else np.full(n, np.nan)
+        out[f"driver_{i + 1}_feature"] = [names[c] if has else None for c in column]
+        out[f"driver_{i + 1}_value"] = value
+        out[f"driver_{i + 1}_contribution"] = contribution
+        out[f"driver_{i + 1}_phrase"] = [
+            phrase(names[c], v, typical[c], s, outcome) if has else None
+            for c, v, s in zip(column, value, contribution, strict=True)
+        ]
+    return pd.DataFrame(out)
+
+
+def make_surrogate(random_state: int) -> HistGradientBoostingRegressor:
+    """The regressor that mimics another model's scores: the churn classifier's settings, as a regressor."""
+    return HistGradientBoostingRegressor(
+        max_iter=200,
+        learning_rate=0.05,
+        max_leaf_nodes=15,
+        min_samples_leaf=50,
+        early_stopping=False,
+        random_state=random_state,
+    )
+
+
+def surrogate_fidelity(
+    X: np.ndarray, target: np.ndarray, groups: np.ndarray, n_folds: int, random_state: int
+) -> float:
+    """Out-of-fold R^2 of the surrogate against the scores it mimics, folds by group: how much of the
+    scores' variation the surrogate reproduces on accounts it did not see (NaN when it cannot be measured)."""
+    folds = min(n_folds, len(np.unique(groups)))
+    if folds < 2 or np.ptp(target) == 0:
+        return float("nan")
+    predicted = np.empty(len(target))
+    for train, test in GroupKFold(n_splits=folds).split(X, target, groups):
+        predicted[test] = make_surrogate(random_state).fit(X[train], target[train]).predict(X[test])
+    return float(r2_score(target, predicted))
+
+
+def group_drivers(
+    contributions: np.ndarray,
+    values: np.ndarray,
+    groups: np.ndarray,
+    names: list[str],
+    typical: np.ndarray,
+    outcome: str,
+    k: int = TOP_DRIVERS,
+) -> pd.DataFrame:
+    """Per group (sorted), its k largest mean contributions by absolute size over its rows, with the
+    group's mean value of the column: columns group, rank, feature, mean_value, mean_contribution, phrase."""
+    frame = pd.DataFrame(contributions, columns=names).assign(_group=groups)
+    means = frame.groupby("_group", sort=True).mean()
+    mean_values = (
+        pd.DataFrame(values, columns=names).assign(_group=groups).groupby("_group", sort=True).mean()
+    )
+    rows = []
+    for group, row in means.iterrows():
+        sizes = row.to_numpy("float64")
+        for rank, column in enumerate(np.argsort(-np.abs(sizes), kind="mergesort")[:k], start=1):
+            value = float(mean_values.loc[group].iloc[column])
+            rows.append(
+                {
+                    "group": group,
+                    "rank": rank,
+                    "feature": names[column],
+                    "mean_value": value,
+                    "mean_contribution": float(sizes[column]),
+                    "phrase": phrase(names[column], value, typical[column], sizes[column], outcome),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["group", "rank", "feature", "mean_value", "mean_contribution", "phrase"]
+    )

@@ -1,0 +1,110 @@
+"""earmark.churn: out-of-fold scores, AUC, the gains table, SHAP drivers and the surrogate's fidelity, on
+small synthetic data where the truth is known (churn driven by one column)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from earmark.churn import (
+    auc,
+    gains_table,
+    group_drivers,
+    make_classifier,
+    not_estimable_reason,
+    out_of_fold_scores,
+    phrase,
+    shap_values,
+    surrogate_fidelity,
+    top_drivers,
+)
+
+pytestmark = pytest.mark.unit
+
+NAMES = ["active_days", "noise_a", "noise_b"]
+
+
+def _world(n: int = 3000, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Churn falls with active days only; two columns of noise; accounts of 5 users."""
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.integers(0, 30, n), rng.normal(size=n), rng.normal(size=n)]).astype(float)
+    p = 1 / (1 + np.exp((X[:, 0] - 10) / 2))
+    y = rng.random(n) < p
+    return X, y, np.arange(n) // 5
+
+
+def test_out_of_fold_auc_is_high_and_folds_keep_accounts_together():
+    X, y, groups = _world()
+    scores, folds = out_of_fold_scores(X, y, groups, n_folds=5, random_state=3)
+    assert not np.isnan(scores).any() and set(folds) == set(range(5))
+    assert all(len(set(folds[groups == g])) == 1 for g in np.unique(groups))
+    # the truth's own AUC bounds what any model can reach
+    truth = 1 / (1 + np.exp((X[:, 0] - 10) / 2))
+    assert auc(scores, y) > 0.85 and auc(scores, y) > auc(truth, y) - 0.02
+    again, _ = out_of_fold_scores(X, y, groups, n_folds=5, random_state=3)
+    np.testing.assert_array_equal(scores, again)
+
+
+def test_gains_table_adds_up_and_ranks_churners_first():
+    X, y, groups = _world()
+    scores, _ = out_of_fold_scores(X, y, groups, n_folds=5, random_state=3)
+    table = gains_table(scores, y, np.arange(len(y)).astype(str))
+    assert table["decile"].tolist() == list(range(1, 11))
+    assert table["customers"].sum() == len(y) and table["churners"].sum() == y.sum()
+    assert table["cumulative_churner_share"].iloc[-1] == pytest.approx(1.0)
+    assert table["cumulative_lift"].iloc[-1] == pytest.approx(1.0)
+    assert table["lift"].iloc[0] > 1.5 > table["lift"].iloc[-1]
+    assert table["min_score"].iloc[0] >= table["max_score"].iloc[1]
+    assert gains_table(np.array([]), np.array([]), np.array([])).empty
+
+
+def test_the_driving_column_is_every_high_risk_customers_top_driver():
+    X, y, _ = _world()
+    model = make_classifier(3).fit(X, y.astype(int))
+    contributions = shap_values(model, X)
+    assert contributions.shape == X.shape
+    # additive: contributions sum to the log-odds less the average
+    margin = model.decision_function(X)
+    assert np.allclose(contributions.sum(axis=1) - margin, (contributions.sum(axis=1) - margin)[0])
+    drivers = top_drivers(contributions, X, NAMES, np.median(X, axis=0), "churn risk")
+    risky = model.predict_proba(X)[:, 1] > 0.8
+    assert (drivers.loc[risky, "driver_1_feature"] == "active_days").all()
+    assert drivers.loc[risky, "driver_1_contribution"].gt(0).all()
+    assert drivers.loc[risky, "driver_1_phrase"].str.endswith("raises churn risk").all()
+    assert list(drivers.columns[:4]) == [
+        "driver_1_feature",
+        "driver_1_value",
+        "driver_1_contribution",
+        "driver_1_phrase",
+    ]
+
+
+def test_surrogate_of_a_smooth_score_is_faithful_and_groups_get_their_drivers():
+    X, _, groups = _world()
+    target = 0.1 - 0.01 * X[:, 0]
+    assert surrogate_fidelity(X, target, groups, 5, 3) > 0.95
+    noise = np.random.default_rng(0).normal(size=len(target))
+    assert surrogate_fidelity(X, noise, groups, 5, 3) < 0.2
+    from earmark.churn import make_surrogate
+
+    contributions = shap_values(make_surrogate(3).fit(X, target), X)
+    table = group_drivers(contributions, X, groups, NAMES, np.median(X, axis=0), "the predicted uplift")
+    assert len(table) == 3 * len(np.unique(groups))
+    assert (table.loc[table["rank"] == 1, "feature"] == "active_days").all()
+
+
+def test_phrases_and_reasons_in_plain_words():
+    assert phrase("pre_active_days_30", 1.0, 9.0, 0.7, "churn risk") == (
+        "few active days in the last 30 days (1; typical 9) raises churn risk"
+    )
+    assert (
+        phrase("seat_count", 40.0, 9.0, -0.2, "churn risk")
+        == "a high seat count (40; typical 9) lowers churn risk"
+    )
+    assert phrase("plan=pro", 1.0, 0.0, 0.1, "churn risk") == "plan is pro raises churn risk"
+    assert (
+        not_estimable_reason(np.array([], dtype=bool), np.array([]), 5)
+        == "no campaign rows with a churn label"
+    )
+    assert "churners" in not_estimable_reason(np.array([True, False] * 2), np.arange(4), 5)
+    assert not_estimable_reason(np.array([True, False] * 10), np.arange(20), 5) is None
