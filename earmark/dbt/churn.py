@@ -173,8 +173,11 @@ def quality_table(training: pd.DataFrame, scores: pd.DataFrame, params: dict[str
 
 
 def gains(scores: pd.DataFrame) -> pd.DataFrame:
-    """The gains table of the out-of-fold scores by decile (ties by assignment)."""
-    keys = scores["treatment_row_number"].astype(str).to_numpy()
+    """The gains table of the out-of-fold scores by decile (ties by campaign and customer, never by the
+    row's position in the input)."""
+    row = "row:" + scores["treatment_row_number"].astype("string")
+    customer = scores["customer_id"].astype("string").fillna(row)
+    keys = (scores["campaign_id"].astype("string") + "|" + customer).to_numpy(dtype=str)
     return gains_table(scores["churn_score"].to_numpy("float64"), scores["is_churned"].to_numpy(bool), keys)
 
 

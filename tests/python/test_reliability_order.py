@@ -34,6 +34,7 @@ POSITION_COLUMNS = {
     # ('<treatment_row_number>:<arm>'; current scores' ids are 'current:<campaign>:<customer>:<arm>')
     "intermediate.int_campaign_training_set": ["treatment_row_number"],
     "intermediate.int_assignment_nudge_audience": ["treatment_row_number"],
+    "intermediate.int_churn_out_of_fold": ["treatment_row_number"],
     "intermediate.int_uplift_learner_scores": ["treatment_row_number", "user_arm_score_id"],
     "intermediate.int_customer_arm_uplift": ["treatment_row_number", "user_arm_score_id"],
     "main.user_uplift_scores": ["treatment_row_number", "user_arm_score_id"],
