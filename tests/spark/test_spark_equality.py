@@ -41,6 +41,7 @@ SELECTION = [
     "path:models/intermediate/features",
     "int_run_parameters",
     "int_customer_policy_uplift",
+    "int_customer_conversion_value",
     "int_account_uplift_rollup",
     "int_account_policy_gates",
 ]
