@@ -13,6 +13,7 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import GroupKFold
 
 from earmark.churn.labels import phrase
+from earmark.uplift.learners import make_learner
 
 TOP_DRIVERS = 3
 
@@ -57,15 +58,9 @@ def top_drivers(
 
 
 def make_surrogate(random_state: int) -> HistGradientBoostingRegressor:
-    """The regressor that mimics another model's scores: the churn classifier's settings, as a regressor."""
-    return HistGradientBoostingRegressor(
-        max_iter=200,
-        learning_rate=0.05,
-        max_leaf_nodes=15,
-        min_samples_leaf=50,
-        early_stopping=False,
-        random_state=random_state,
-    )
+    """The regressor that mimics another model's scores: the uplift learners' gradient boosting
+    (earmark.uplift.learners.make_learner), as a regressor."""
+    return make_learner("hist_gradient_boosting", "continuous", random_state)
 
 
 def surrogate_fidelity(

@@ -13,6 +13,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
+from earmark.uplift.learners import make_learner
+
 GAINS_COLUMNS: dict[str, str] = {
     "decile": "int64",
     "customers": "int64",
@@ -29,16 +31,8 @@ GAINS_COLUMNS: dict[str, str] = {
 
 
 def make_classifier(random_state: int) -> HistGradientBoostingClassifier:
-    """Gradient boosting as the uplift learners set it (earmark.uplift.learners): 200 trees of at most
-    15 leaves, at least 50 rows per leaf, no early stopping (its split would be one more random draw)."""
-    return HistGradientBoostingClassifier(
-        max_iter=200,
-        learning_rate=0.05,
-        max_leaf_nodes=15,
-        min_samples_leaf=50,
-        early_stopping=False,
-        random_state=random_state,
-    )
+    """Gradient boosting exactly as the uplift learners set it (earmark.uplift.learners.make_learner)."""
+    return make_learner("hist_gradient_boosting", "binary", random_state)
 
 
 def not_estimable_reason(y: np.ndarray, groups: np.ndarray, n_folds: int) -> str | None:
