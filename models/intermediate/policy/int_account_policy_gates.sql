@@ -7,7 +7,9 @@
 --   unprofitable       neither a nudge nor a call is worth its cost
 --   too_small          an account (not a customer without one) with fewer scored users than
 --                      min_account_users
---   holdout            a seeded random holdout_share of the accounts still eligible
+--   holdout            a seeded random holdout_share of the accounts still eligible, drawn within blocks
+--                      of ceil(1 / holdout_share) accounts of like net value (stratified), so the
+--                      holdout carries its share of the value, not a lucky or unlucky part of it
 --   human_channel      a call nets more than the next best action (a nudge, or nothing) and no admin is
 --                      predicted to be hurt (covers_human_outreach), and the account is among the
 --                      human_capacity candidates with the highest gain of a call over the next best action.
@@ -56,9 +58,10 @@ flagged as (
         -- a customer without an account (consumer data) is its own account: the size gate is for accounts
         account_ref is not null and scored_users < {{ var('min_account_users') }}
             as {{ rule_flag(flag_gates, 'too_small') }},
-        -- deterministic pseudo-random draw per account, from the account id and the seed
-        {{ hash_fraction("account_id || ':' || '" ~ var('policy_seed') ~ "'") }} < {{ var('holdout_share') }}
-            as {{ rule_flag(flag_gates, 'holdout', 'is_holdout_draw') }},
+        -- what acting on the account is worth at best: the holdout's strata are drawn on it
+        greatest(
+            expected_value - automated_cost, coalesce(human_value - human_cost, expected_value - automated_cost)
+        ) as best_net_value,
         -- the gain of a call over the next best action: a nudge when it pays, else nothing
         human_value - human_cost - greatest(expected_value - automated_cost, 0) as human_gain,
         coalesce(
@@ -73,13 +76,76 @@ flagged as (
 
 ),
 
+{#- the holdout is drawn among the accounts no earlier flag gate of the seed decided -#}
+{%- set before_holdout = [] %}
+{#- (at parse time the seed is not read: no gates) -#}
+{%- for gate in gate_names[:gate_names.index('holdout') if 'holdout' in gate_names else 0] if gate in flag_gates %}
+    {%- do before_holdout.append(flag_gates[gate]) %}
+{%- endfor %}
+{%- set holdout_share = var('holdout_share') | float %}
+{%- set block_size = (1 / holdout_share) | round(0, 'ceil') | int if holdout_share > 0 else 1 %}
+
+holdout_blocks as (
+
+    -- the eligible accounts in order of net value, in blocks of ceil(1 / holdout_share): a block holds
+    -- accounts of like value, and a block of m accounts holds out floor(m x share) of them, and one more
+    -- with the probability of the fraction left (a seeded draw per block), so that every account is held
+    -- out with probability holdout_share
+    select
+        account_id,
+        {{ hash_fraction("account_id || ':' || '" ~ var('policy_seed') ~ "'") }} as holdout_draw,
+        floor(
+            (row_number() over (order by best_net_value desc, account_id asc) - 1) / {{ block_size }}
+        ) as holdout_block
+
+    from flagged
+    where not ({{ (before_holdout | join(' or ')) or 'false' }})
+
+),
+
+holdout_quotas as (
+
+    select
+        *,
+        count(*) over (partition by holdout_block) * {{ holdout_share }} as block_quota,
+        row_number() over (partition by holdout_block order by holdout_draw asc, account_id asc) as draw_rank,
+        {{ hash_fraction(
+            "cast(cast(holdout_block as bigint) as varchar) || ':block:' || '" ~ var('policy_seed') ~ "'"
+        ) }} as block_draw
+
+    from holdout_blocks
+
+),
+
+holdout_drawn as (
+
+    select
+        account_id,
+        draw_rank <= floor(block_quota) + case when block_draw < block_quota - floor(block_quota) then 1 else 0 end
+            as is_held_out
+
+    from holdout_quotas
+
+),
+
+with_holdout as (
+
+    select
+        flagged.*,
+        coalesce(holdout_drawn.is_held_out, false) as {{ rule_flag(flag_gates, 'holdout', 'is_holdout_draw') }}
+
+    from flagged
+    left join holdout_drawn on flagged.account_id = holdout_drawn.account_id
+
+),
+
 gated as (
 
     select
         *,
         {{ first_matching_rule(gate_names | select('in', flag_gates) | list, flag_gates) }} as suppressing_gate
 
-    from flagged
+    from with_holdout
 
 ),
 
