@@ -107,10 +107,10 @@ def test_account_value_is_the_audience_uplift_times_each_users_value(builds: tup
     assert constant_ranking.corr(expected.rank()) < 0.999
 
 
-def _true_revenue_net(raw: Path, db: Path) -> dict[str, float]:
-    """Each policy's net value on the yardstick of the world: true uplift (of a nudge, or of a call for the
-    accounts called) x the true mean revenue of a conversion on the account's plan, less the costs; over the
-    accounts of accounts.parquet."""
+def _true_revenue_reach(raw: Path, db: Path) -> pd.DataFrame:
+    """Every policy's reached users with their net value on the yardstick of the world: true uplift (of a
+    nudge, or of a call for the accounts called) x the true mean revenue of a conversion on the account's
+    plan, less a nudge's cost; over the accounts of accounts.parquet. A call's cost is per account."""
     accounts = pd.read_parquet(raw / "accounts.parquet")
     plan_value = dict(zip(PLANS, CONVERSION_VALUE, strict=True))
     true_value = dict(zip(accounts["account_ref"], accounts["plan"].map(plan_value), strict=True))
@@ -126,15 +126,37 @@ def _true_revenue_net(raw: Path, db: Path) -> dict[str, float]:
     called = reach["channel"] == "human"
     reach["uplift"] = np.where(called, reach["true_call_uplift"].fillna(0.0), reach["true_uplift"])
     costs = query(db, "select cost_per_automated_user, cost_per_human_account from (" + _COSTS + ")")[0]
+    reach["net"] = reach["uplift"] * reach["value"] - np.where(called, 0.0, costs[0])
+    reach["call_cost"] = costs[1]
+    return reach
+
+
+def _true_revenue_net(raw: Path, db: Path) -> dict[str, float]:
+    """Each policy's net value on the world's revenue yardstick (_true_revenue_reach)."""
+    reach = _true_revenue_reach(raw, db)
     totals = {}
     for policy, rows in reach.groupby("policy"):
-        human = rows["channel"] == "human"
-        totals[policy] = float(
-            (rows["uplift"] * rows["value"]).sum()
-            - costs[0] * (~human).sum()
-            - costs[1] * rows.loc[human, "account_id"].nunique()
-        )
+        calls = rows.loc[rows["channel"] == "human", "account_id"].nunique()
+        totals[policy] = float(rows["net"].sum() - calls * rows["call_cost"].iloc[0])
     return totals
+
+
+def _earmark_against_everyone(raw: Path, db: Path) -> pd.DataFrame:
+    """Where Earmark's policy gains or loses against contacting everyone, by the gate that decided each
+    account: the accounts, what a nudge to all their users was truly worth, and what Earmark's action was."""
+    reach = _true_revenue_reach(raw, db)
+    blind = reach[reach["policy"] == "blind"].groupby("account_id")["net"].sum()
+    earmark = reach[reach["policy"] == "earmark"]
+    called = earmark.loc[earmark["channel"] == "human", "account_id"].unique()
+    acted = earmark.groupby("account_id")["net"].sum()
+    acted.loc[called] -= earmark["call_cost"].iloc[0]
+    gates = _frame(db, "select account_id, deciding_gate from account_actions").set_index("account_id")
+    gates = gates[gates.index.isin(blind.index)]
+    gates["everyone"] = blind
+    gates["earmark"] = acted.reindex(gates.index).fillna(0.0)
+    return gates.groupby("deciding_gate").agg(
+        accounts=("everyone", "size"), everyone=("everyone", "sum"), earmark=("earmark", "sum")
+    )
 
 
 _COSTS = (
@@ -151,6 +173,11 @@ def test_ltv_weighted_policy_on_the_true_revenue_yardstick(builds: tuple[Path, P
     by_value = _true_revenue_net(raw, weighted)
     print(f"true revenue net value, constant: {by_constant}")
     print(f"true revenue net value, conversion_revenue: {by_value}")
+    by_gate = _earmark_against_everyone(raw, weighted)
+    print(f"conversion_revenue against contacting everyone, by deciding gate:\n{by_gate.round(0)}")
+    # the breakdown adds up to the two policies' totals over the same accounts
+    assert by_gate["earmark"].sum() == pytest.approx(by_value["earmark"])
+    assert by_gate["everyone"].sum() == pytest.approx(by_value["blind"])
     # the LTV-weighted policy beats the baselines that target the same number of accounts without a model
     assert by_value["earmark"] > by_value["random"]
     assert by_value["earmark"] > by_value["top_propensity"]
