@@ -32,19 +32,6 @@ actions as (
 
 ),
 
-records as (
-
-    select * from {{ ref('int_customer_records_keyed') }}
-    where not is_duplicate_record
-
-),
-
-truth_identity as (
-
-    select * from {{ ref('stg_raw__truth_identity') }}
-
-),
-
 truth_users as (
 
     select * from {{ ref('stg_raw__truth_users') }}
@@ -74,15 +61,7 @@ call_truth as (
 
 customer_truth as (
 
-    -- without truth_identity (a case study whose truth is keyed by the raw reference) the raw
-    -- reference stands for the person
-    select
-        records.customer_id,
-        min(coalesce(truth_identity.true_person_id, records.customer_ref)) as true_person_id
-
-    from records
-    left join truth_identity on records.customer_record_id = truth_identity.customer_record_id
-    group by records.customer_id
+    select * from {{ ref('int_customer_true_persons') }}
 
 ),
 

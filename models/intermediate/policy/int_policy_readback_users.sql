@@ -46,19 +46,6 @@ features as (
 
 ),
 
-records as (
-
-    select * from {{ ref('int_customer_records_keyed') }}
-    where not is_duplicate_record
-
-),
-
-truth_identity as (
-
-    select * from {{ ref('stg_raw__truth_identity') }}
-
-),
-
 truth_effects as (
 
     select * from {{ ref('stg_raw__truth_effects') }}
@@ -117,14 +104,7 @@ assigned as (
 
 customer_truth as (
 
-    -- without truth_identity the raw reference stands for the person (as in int_customer_policy_exposure)
-    select
-        records.customer_id,
-        min(coalesce(truth_identity.true_person_id, records.customer_ref)) as true_person_id
-
-    from records
-    left join truth_identity on records.customer_record_id = truth_identity.customer_record_id
-    group by records.customer_id
+    select * from {{ ref('int_customer_true_persons') }}
 
 ),
 
