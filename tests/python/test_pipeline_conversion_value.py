@@ -125,7 +125,7 @@ def _true_revenue_net(raw: Path, db: Path) -> dict[str, float]:
     reach = reach[reach["value"].notna()]
     called = reach["channel"] == "human"
     reach["uplift"] = np.where(called, reach["true_call_uplift"].fillna(0.0), reach["true_uplift"])
-    costs = query(db, "select cost_per_automated_user, cost_per_human_account from (" + _COSTS + ")")[0]
+    costs = query(db, "select cost_per_automated_customer, cost_per_human_account from (" + _COSTS + ")")[0]
     totals = {}
     for policy, rows in reach.groupby("policy"):
         human = rows["channel"] == "human"
@@ -138,8 +138,8 @@ def _true_revenue_net(raw: Path, db: Path) -> dict[str, float]:
 
 
 _COSTS = (
-    "select max(case when parameter_name = 'cost_per_automated_user' "
-    "then cast(parameter_value as double) end) as cost_per_automated_user, "
+    "select max(case when parameter_name = 'cost_per_automated_customer' "
+    "then cast(parameter_value as double) end) as cost_per_automated_customer, "
     "max(case when parameter_name = 'cost_per_human_account' "
     "then cast(parameter_value as double) end) as cost_per_human_account from run_parameters"
 )
