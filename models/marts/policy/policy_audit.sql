@@ -33,9 +33,11 @@ account_values as (
         -- fixed-point sums (and means below): a float sum varies in its last bits with the order rows are
         -- added in, which would move near-ties in the ranks and the means
         coalesce({{ valued_sum('predicted_uplift', 'is_in_nudge_audience') }}, 0)
-        - count(*) filter (where is_in_nudge_audience) * {{ renamed_var('cost_per_automated_customer') }} as predicted_net_value,
+        - count(*) filter (where is_in_nudge_audience) * {{ renamed_var('cost_per_automated_customer') }}
+            as predicted_net_value,
         coalesce({{ valued_sum('true_uplift', 'is_in_nudge_audience') }}, 0)
-        - count(*) filter (where is_in_nudge_audience) * {{ renamed_var('cost_per_automated_customer') }} as true_net_value
+        - count(*) filter (where is_in_nudge_audience) * {{ renamed_var('cost_per_automated_customer') }}
+            as true_net_value
 
     from customers
     group by account_id

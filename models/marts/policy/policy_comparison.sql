@@ -54,10 +54,12 @@ touched as (
             * count(distinct members.account_id) filter (where members.channel = 'human')
         {% endif %} as cost,
         count(*) filter (where customers.is_predicted_sleeping_dog) as predicted_sleeping_dogs,
-        count(*) filter (where customers.is_admin and customers.is_predicted_sleeping_dog) as predicted_sleeping_dog_admins,
+        count(*) filter (where customers.is_admin and customers.is_predicted_sleeping_dog)
+            as predicted_sleeping_dog_admins,
         count(*) filter (where customers.is_predicted_sure_thing) as predicted_sure_things,
         count(*) filter (where customers.true_archetype = 'sleeping_dog') as true_sleeping_dogs,
-        count(*) filter (where customers.is_admin and customers.true_archetype = 'sleeping_dog') as true_sleeping_dog_admins,
+        count(*) filter (where customers.is_admin and customers.true_archetype = 'sleeping_dog')
+            as true_sleeping_dog_admins,
         count(distinct members.account_id) filter (
             where members.channel = 'human' and customers.is_admin and customers.true_archetype = 'sleeping_dog'
         ) as called_accounts_with_sleeping_dog_admin,
