@@ -14,7 +14,9 @@
 {% endmacro %}
 
 {#- The vars given on the command line (--vars): the only place dbt tells a var that was set from the
-    project's default, which is what "both set" has to mean for a new name that has a default. -#}
+    project's default, so "both set" means both given there. An old name set anywhere else (a unit
+    test's overrides, the vars of a project that installs Earmark) wins over the new one, with the
+    run-start warning saying so. -#}
 {% macro _command_line_vars() %}
     {% set given = invocation_args_dict.get('vars') or {} %}
     {% if given is string %}{% set given = fromyaml(given) or {} %}{% endif %}
@@ -33,17 +35,18 @@
     {% set old_value = var(old_name, none) %}
     {% if old_value is none %}{{ return(var(new_name)) }}{% endif %}
     {% set given = _command_line_vars() %}
-    {% if new_name in given and given[new_name] != old_value %}
+    {% if old_name in given and new_name in given and given[old_name] != given[new_name] %}
         {{ exceptions.raise_compiler_error(
             "vars " ~ old_name ~ " (deprecated) and " ~ new_name ~ " are both set, to different values ("
-            ~ old_value ~ " and " ~ given[new_name] ~ "): set only " ~ new_name
+            ~ given[old_name] ~ " and " ~ given[new_name] ~ "): set only " ~ new_name
         ) }}
     {% endif %}
     {{ return(old_value) }}
 {% endmacro %}
 
 {#- on-run-start: a warning per deprecated var name the run sets, naming its replacement; stops the run
-    when a deprecated name and its replacement are set to different values. Returns no SQL. -#}
+    when a deprecated name and its replacement are given different values on the command line. Returns no
+    SQL. -#}
 {% macro warn_deprecated_vars() %}
     {% if not execute %}{{ return('') }}{% endif %}
     {% for old_name, new_name in renamed_vars().items() if var(old_name, none) is not none %}
