@@ -8,13 +8,21 @@ from typing import Any
 
 import pandas as pd
 
+from earmark.deprecations import RENAMED_VARS
+
 
 def read_parameters(parameters: pd.DataFrame) -> dict[str, Any]:
-    """The rows of int_run_parameters (parameter_name, JSON parameter_value) as a dict of Python values."""
-    return {
+    """The rows of int_run_parameters (parameter_name, JSON parameter_value) as a dict of Python values.
+    A deprecated name (earmark.deprecations.RENAMED_VARS, as a previous release recorded it) is read
+    under its replacement, as the dbt models read it, unless the replacement is there too."""
+    values = {
         str(name): json.loads(value)
         for name, value in zip(parameters["parameter_name"], parameters["parameter_value"], strict=True)
     }
+    for old, new in RENAMED_VARS.items():
+        if old in values:
+            values.setdefault(new, values.pop(old))
+    return values
 
 
 def used_parameters(parameters: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:

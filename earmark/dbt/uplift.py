@@ -163,11 +163,11 @@ def accounts_of(customers: pd.Series, account_of: pd.Series) -> np.ndarray:
 
 
 def arm_costs(arms: list[str], accounts: np.ndarray, params: dict[str, Any]) -> dict[str, float | np.ndarray]:
-    """The cost of giving each row an arm: cost_per_automated_user per user for automated arms; for the
+    """The cost of giving each row an arm: cost_per_automated_customer per user for automated arms; for the
     human-outreach arm cost_per_human_account per account, spread evenly over the account's rows (0 when
     the build has no human channel)."""
     human_arm = params.get("human_outreach_arm")
-    per_user = float(params["cost_per_automated_user"])
+    per_user = float(params["cost_per_automated_customer"])
     costs: dict[str, float | np.ndarray] = {}
     for arm in arms:
         if arm != human_arm:
@@ -292,7 +292,7 @@ def row_contributions(
     """Per logged assignment (customer_id, account_id), the doubly robust value and cost of reaching its
     customer on the logged campaigns: automated_value / automated_cost on the automated arms' campaign (the
     row's best arm net of cost, else the arm with the highest DR average effect: value x its AIPW
-    pseudo-outcome, cost_per_automated_user), and human_value on the human-outreach campaign (value x the
+    pseudo-outcome, cost_per_automated_customer), and human_value on the human-outreach campaign (value x the
     pseudo-outcome of a call; its cost is per account, added by `policy_values`)."""
     from earmark.uplift.policy_value import policy_contributions
 
@@ -312,7 +312,7 @@ def row_contributions(
         best = scores[~scores["is_control_arm"]].drop_duplicates("treatment_row_number")
         best = best.set_index("treatment_row_number")["best_arm_net_of_cost"]
         given = rows["treatment_row_number"].map(best).where(lambda arm: arm.isin(automated), strongest)
-        costs = {arm: float(params["cost_per_automated_user"]) for arm in automated}
+        costs = {arm: float(params["cost_per_automated_customer"]) for arm in automated}
         worth = rows["conversion_value"].to_numpy("float64")
         value, cost = policy_contributions(phi, given.to_numpy(dtype=object), worth, costs)
         frames.append(
@@ -522,7 +522,7 @@ def current_scores(
     for arm in fit.nuisances.treatment_arms:
         frame = pd.DataFrame(
             {
-                "user_arm_score_id": "current:"
+                "customer_arm_score_id": "current:"
                 + campaign_id
                 + ":"
                 + scoring["customer_id"].astype(str)

@@ -33,7 +33,7 @@ from earmark.uplift import conversion_propensity
 from earmark.uplift.metalearners import META_LEARNERS, UpliftFit, fit_uplift
 
 LEARNER_SCORE_COLUMNS = {
-    "user_arm_score_id": "str",
+    "customer_arm_score_id": "str",
     "score_basis": "str",
     "treatment_row_number": "Int64",
     "campaign_id": "str",
@@ -135,7 +135,7 @@ def campaign_scores(rows: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, Upl
         is_control = arm == nu.control_arm
         frame = pd.DataFrame(
             {
-                "user_arm_score_id": rows["treatment_row_number"].astype(str) + ":" + arm,
+                "customer_arm_score_id": rows["treatment_row_number"].astype(str) + ":" + arm,
                 "score_basis": "out_of_fold",
                 "treatment_row_number": rows["treatment_row_number"],
                 "campaign_id": rows["campaign_id"],

@@ -85,7 +85,7 @@ def _uplift_and_policy_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]
         figures["predicted vs true uplift (Spearman)"] = f"{audit[0]:.3f}"
         figures["predicted vs true account net value (Spearman)"] = f"{audit[1]:.3f}"
     for archetype, reached, missed in con.sql(
-        "select true_archetype, sum(reached_users), sum(users) - sum(reached_users) "
+        "select true_archetype, sum(reached_customers), sum(customers) - sum(reached_customers) "
         "from policy_audit group by 1 order by 1"
     ).fetchall():
         figures[f"true {archetype}s: reached / not"] = f"{reached or 0:,} / {missed or 0:,}"

@@ -33,3 +33,40 @@ select {{ column_name }}
 from {{ model }}
 where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
 {% endtest %}
+
+{#- A deprecated model keeps returning what its replacement returns: every column of `other`, selected
+    from both, gives the same rows (with their multiplicity) in both directions. -#}
+{% test same_rows_as(model, other) %}
+{% set columns = [] %}
+{% if execute %}
+    {% for column in adapter.get_columns_in_relation(other) %}
+        {% do columns.append(adapter.quote(column.name)) %}
+    {% endfor %}
+{% else %}
+    {% do columns.append('1') %}
+{% endif %}
+with
+
+only_in_model as (
+    select {{ columns | join(', ') }} from {{ model }}
+    except all
+    select {{ columns | join(', ') }} from {{ other }}
+),
+
+only_in_other as (
+    select {{ columns | join(', ') }} from {{ other }}
+    except all
+    select {{ columns | join(', ') }} from {{ model }}
+)
+
+select 'only in {{ model.identifier }}' as side, * from only_in_model
+union all
+select 'only in {{ other.identifier }}' as side, * from only_in_other
+{% endtest %}
+
+{#- A deprecated column is a copy of its replacement on every row (nulls included). -#}
+{% test is_copy_of(model, column_name, column) %}
+select {{ column_name }}, {{ column }}
+from {{ model }}
+where {{ column_name }} is distinct from {{ column }}
+{% endtest %}

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.unit
 
 PARAMS = {
     "value_per_conversion": 50.0,
-    "cost_per_automated_user": 1.0,
+    "cost_per_automated_customer": 1.0,
     "uplift_bootstrap": 100,
     "uplift_seed": 42,
     "uplift_meta_learner": "auto",
@@ -300,7 +300,7 @@ def test_learner_scores_out_of_fold_and_current_rows_hold_the_true_effects() -> 
     scoring["customer_id"] = "N" + scoring["customer_id"]
     scores = learner_scores(fits, scoring)
     assert list(scores.columns) == list(LEARNER_SCORE_COLUMNS)
-    assert scores["user_arm_score_id"].is_unique
+    assert scores["customer_arm_score_id"].is_unique
     out_of_fold = scores[scores["score_basis"] == "out_of_fold"]
     current = scores[scores["score_basis"] == "current"]
     assert len(out_of_fold) == 2 * len(training)  # control and nudge rows per assignment
@@ -318,7 +318,7 @@ def test_learner_scores_out_of_fold_and_current_rows_hold_the_true_effects() -> 
 def test_learner_scores_do_not_depend_on_row_order() -> None:
     training, _ = training_frame(n=2000)
     shuffled = training.sample(frac=1.0, random_state=9).reset_index(drop=True)
-    key = ["score_basis", "user_arm_score_id"]
+    key = ["score_basis", "customer_arm_score_id"]
     one = learner_scores(campaign_fits(training, FIT_PARAMS), training.iloc[:0])
     two = learner_scores(campaign_fits(shuffled, FIT_PARAMS), training.iloc[:0])
     pd.testing.assert_frame_equal(

@@ -31,14 +31,14 @@ def test_gates_reproduce_the_published_decisions(causalyn_db: Path) -> None:
         query(
             causalyn_db,
             "select case when action in ('automated_nudge', 'human_outreach') then 'treat' "
-            "else deciding_gate end, count(*) from account_actions where scored_users > 0 group by 1",
+            "else deciding_gate end, count(*) from account_actions where scored_customers > 0 group by 1",
         )
     )
     assert decisions == {"treat": 964, "toxic_users": 937, "admin_veto": 281, "too_small": 220}
     assert sum(decisions.values()) == 2_402
     # accounts without a scored user are not decided on at all
     assert query(
-        causalyn_db, "select count(*), min(deciding_gate) from account_actions where scored_users = 0"
+        causalyn_db, "select count(*), min(deciding_gate) from account_actions where scored_customers = 0"
     ) == [(98, "no_scores")]
 
 

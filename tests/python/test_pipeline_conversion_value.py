@@ -127,7 +127,7 @@ def _true_revenue_reach(raw: Path, db: Path) -> pd.DataFrame:
     reach = reach[reach["value"].notna()]
     called = reach["channel"] == "human"
     reach["uplift"] = np.where(called, reach["true_call_uplift"].fillna(0.0), reach["true_uplift"])
-    costs = query(db, "select cost_per_automated_user, cost_per_human_account from (" + _COSTS + ")")[0]
+    costs = query(db, "select cost_per_automated_customer, cost_per_human_account from (" + _COSTS + ")")[0]
     reach["net"] = reach["uplift"] * reach["value"] - np.where(called, 0.0, costs[0])
     reach["call_cost"] = costs[1]
     return reach
@@ -162,8 +162,8 @@ def _earmark_against_everyone(raw: Path, db: Path) -> pd.DataFrame:
 
 
 _COSTS = (
-    "select max(case when parameter_name = 'cost_per_automated_user' "
-    "then cast(parameter_value as double) end) as cost_per_automated_user, "
+    "select max(case when parameter_name = 'cost_per_automated_customer' "
+    "then cast(parameter_value as double) end) as cost_per_automated_customer, "
     "max(case when parameter_name = 'cost_per_human_account' "
     "then cast(parameter_value as double) end) as cost_per_human_account from run_parameters"
 )

@@ -127,7 +127,7 @@ def test_two_builds_give_identical_marts(demo: tuple[Path, Path], tmp_path: Path
     run_dbt(raw, again)
     later_marts = {
         "customer_id_map": "customer_row_number",
-        "user_uplift_scores": "user_arm_score_id",
+        "customer_uplift_scores": "customer_arm_score_id",
         "uplift_evaluation": "validation_row_id",
         "account_actions": "account_id",
         "policy_comparison": "policy",
@@ -253,8 +253,8 @@ def test_policy_values_against_the_truth(demo: tuple[Path, Path]) -> None:
     )[0]
     # the nudges reach admins, only those with evidence that it helps them
     assert reached[0] > 0 and reached[1] == 0 and reached[2] > 0
-    nudged_users = query(db, "select users from policy_comparison where policy = 'earmark'")[0][0]
-    assert nudged_users == reached[0]
+    nudged_customers = query(db, "select customers from policy_comparison where policy = 'earmark'")[0][0]
+    assert nudged_customers == reached[0]
 
 
 # The out-of-fold churn AUC must clear chance by this much: measured 0.904 on this world (seed 7, scale
@@ -292,7 +292,7 @@ def test_every_scored_account_has_uplift_drivers(demo: tuple[Path, Path]) -> Non
     _, db = demo
     missing = query(
         db,
-        "select count(*) from account_actions where scored_users > 0 and account_id not in "
+        "select count(*) from account_actions where scored_customers > 0 and account_id not in "
         "(select account_id from account_uplift_drivers)",
     )
     assert missing == [(0,)]

@@ -78,11 +78,11 @@ def test_out_of_sample_validation_and_choice_of_arm(hillstrom: tuple[Path, Path]
     aucs = [auc for (auc,) in query(db, "select distinct assignment_auc from uplift_evaluation")]
     assert all(0.45 < auc < 0.56 for auc in aucs), aucs
     # every score comes from a fold model that did not see the row: five folds, all used
-    assert query(db, "select count(distinct fold) from user_uplift_scores") == [(5,)]
+    assert query(db, "select count(distinct fold) from customer_uplift_scores") == [(5,)]
     choices = dict(
         query(
             db,
-            "select best_arm_net_of_cost, count(distinct customer_id) from user_uplift_scores group by 1",
+            "select best_arm_net_of_cost, count(distinct customer_id) from customer_uplift_scores group by 1",
         )
     )
     assert set(choices) <= {"mens_email", "womens_email", "control"}

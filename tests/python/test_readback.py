@@ -219,7 +219,7 @@ def test_readback_interval_contains_the_true_lift_of_the_followup(loop: tuple[Pa
     assert true_lift == pytest.approx(summary["true_lift"])
     row = query(
         after,
-        "select lift_lower, lift_upper, true_lift, targeted_users, held_out_users, estimated_lift "
+        "select lift_lower, lift_upper, true_lift, targeted_customers, held_out_customers, estimated_lift "
         f"from policy_readback where channel = '{OVERALL}'",
     )[0]
     lower, upper, mart_true_lift, targeted, held_out, estimated = row
@@ -234,7 +234,7 @@ def test_readback_interval_contains_the_true_lift_of_the_followup(loop: tuple[Pa
     assert estimated == pytest.approx(np.mean([p for ref, p in prior if ref in targeted_refs]))
     per_channel = query(
         after,
-        "select channel, targeted_users, held_out_users from policy_readback where channel != 'all'",
+        "select channel, targeted_customers, held_out_customers from policy_readback where channel != 'all'",
     )
     for channel, n_targeted, n_held in per_channel:
         arm = "human_outreach" if channel == "human" else "automated_nudge"

@@ -35,9 +35,9 @@ POSITION_COLUMNS = {
     "intermediate.int_campaign_training_set": ["treatment_row_number"],
     "intermediate.int_assignment_nudge_audience": ["treatment_row_number"],
     "intermediate.int_churn_out_of_fold": ["treatment_row_number"],
-    "intermediate.int_uplift_learner_scores": ["treatment_row_number", "user_arm_score_id"],
-    "intermediate.int_customer_arm_uplift": ["treatment_row_number", "user_arm_score_id"],
-    "main.user_uplift_scores": ["treatment_row_number", "user_arm_score_id"],
+    "intermediate.int_uplift_learner_scores": ["treatment_row_number", "customer_arm_score_id"],
+    "intermediate.int_customer_arm_uplift": ["treatment_row_number", "customer_arm_score_id"],
+    "main.customer_uplift_scores": ["treatment_row_number", "customer_arm_score_id"],
 }
 COMPARED_SCHEMAS = ("main", "intermediate")
 
@@ -118,7 +118,7 @@ def test_every_mart_is_the_same_under_any_row_order(builds: dict[str, Path]) -> 
     python_models = {table for table in tables if table.startswith("intermediate.int_segmentation_")}
     assert len(marts) > 20  # every mart (24 today)
     assert len(python_models) == 7  # every segmentation Python model
-    assert {"customers", "segment_summary", "data_quality", "user_uplift_scores"} <= marts
+    assert {"customers", "segment_summary", "data_quality", "customer_uplift_scores"} <= marts
     assert {"uplift_evaluation", "policy_comparison", "account_actions"} <= marts
     assert set(POSITION_COLUMNS) <= set(tables)
     assert {"intermediate.int_uplift_validation", "intermediate.int_policy_values"} <= set(tables)

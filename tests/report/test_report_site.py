@@ -91,9 +91,9 @@ EXPECTED_TESTIDS = {
         ),
     },
     "/readback/": {
-        "readback-targeted-users": (
+        "readback-targeted-customers": (
             "number",
-            "select coalesce(max(targeted_users) filter (where channel = 'all'), 0) from policy_readback",
+            "select coalesce(max(targeted_customers) filter (where channel = 'all'), 0) from policy_readback",
         ),
     },
     "/churn/": {
@@ -238,10 +238,11 @@ def check_testids(route: str, shown: dict[str, str], log: PageLog) -> None:
 
 
 def check_uplift_drivers(account_id: str, shown: str, log: PageLog) -> None:
-    """The account page says why the uplift model scored its users so: every faithful driver phrase of the
+    """The account page says why the uplift model scored its customers so: every faithful driver phrase of the
     mart, and for an arm whose surrogate is not faithful, that it is not."""
     phrases, unfaithful = UPLIFT_DRIVERS.get(account_id, ([], False))
-    if not phrases and not unfaithful and "No uplift score of this account's users is explained" not in shown:
+    no_drivers = "No uplift score of this account's customers is explained"
+    if not phrases and not unfaithful and no_drivers not in shown:
         log.add("the account has no uplift drivers, and its page does not say so")
     for phrase in phrases:
         if phrase not in shown:

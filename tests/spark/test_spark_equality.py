@@ -1,6 +1,6 @@
 """The SQL layers build on Apache Spark (dbt-spark, session method) and give exactly DuckDB's results.
 
-From the demo world: the DuckDB warehouse's user_uplift_scores mart is written as the uplift_scores input
+From the demo world: the DuckDB warehouse's customer_uplift_scores mart is written as the uplift_scores input
 of a copy of the raw directory (the policy reads the model's scores as external scores, because dbt runs
 Python models on Spark only through Databricks clusters). Then the seeds, staging, cleaning, identity,
 feature, run-parameter and policy-gate models are built from that copy on DuckDB and on a local Spark,
@@ -87,7 +87,8 @@ def _dbt(
 
 
 def _source_warehouse(work: Path, env: dict[str, str]) -> Path:
-    """A demo-world DuckDB warehouse with the user_uplift_scores mart: EARMARK_SOURCE_DB, or built here."""
+    """A demo-world DuckDB warehouse with the customer_uplift_scores mart: EARMARK_SOURCE_DB, or built
+    here."""
     given = os.environ.get("EARMARK_SOURCE_DB")
     if given and Path(given).is_file():
         return Path(given)
@@ -95,7 +96,7 @@ def _source_warehouse(work: Path, env: dict[str, str]) -> Path:
     build = (
         "build",
         "--select",
-        "+user_uplift_scores",
+        "+customer_uplift_scores",
         "--resource-type",
         "model",
         "--resource-type",
@@ -121,7 +122,7 @@ def _write_raw_copy(source_db: Path, raw_dir: Path) -> int:
                     scores.scored_arm as arm,
                     scores.uplift as predicted_uplift,
                     timestamp '2026-01-01 00:00:00' as scored_at
-                from user_uplift_scores as scores
+                from customer_uplift_scores as scores
                 inner join read_parquet('{raw_dir}/treatments.parquet', file_row_number = true) as treatments
                     on scores.treatment_row_number = treatments.file_row_number + 1
                 where not scores.is_control_arm

@@ -3,10 +3,10 @@
 -- action and reason. Each gate's condition is here, once:
 --   no_scores          no scored user: nothing to decide on
 --   admin_veto         an admin is a predicted sleeping dog (int_customer_policy_uplift)
---   toxic_users        sleeping-dog share > toxic_user_share (customer success first)
+--   toxic_users        sleeping-dog share > toxic_customer_share (customer success first)
 --   unprofitable       neither a nudge nor a call is worth its cost
 --   too_small          an account (not a customer without one) with fewer scored users than
---                      min_account_users
+--                      min_account_customers
 --   holdout            a seeded random holdout_share of the accounts still eligible, drawn within blocks
 --                      of ceil(1 / holdout_share) accounts of like net value (stratified), so the
 --                      holdout carries its share of the value, not a lucky or unlucky part of it
@@ -49,14 +49,14 @@ flagged as (
         *,
         scored_users = 0 as {{ rule_flag(flag_gates, 'no_scores') }},
         sleeping_dog_admins > 0 as {{ rule_flag(flag_gates, 'admin_veto') }},
-        coalesce(sleeping_dog_share > {{ var('toxic_user_share') }}, false)
+        coalesce(sleeping_dog_share > {{ renamed_var('toxic_customer_share') }}, false)
             as {{ rule_flag(flag_gates, 'toxic_users') }},
         expected_value - automated_cost as nudge_net_value,
         human_value - human_cost as human_net_value,
         expected_value - automated_cost <= 0 and coalesce(human_value - human_cost <= 0, true)
             as {{ rule_flag(flag_gates, 'unprofitable') }},
         -- a customer without an account (consumer data) is its own account: the size gate is for accounts
-        account_ref is not null and scored_users < {{ var('min_account_users') }}
+        account_ref is not null and scored_users < {{ renamed_var('min_account_customers') }}
             as {{ rule_flag(flag_gates, 'too_small') }},
         -- what acting on the account is worth at best: the holdout's strata are drawn on it
         greatest(

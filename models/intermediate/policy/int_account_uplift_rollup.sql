@@ -93,7 +93,7 @@ rolled_up as (
             else 'assumed equal to the nudge (no call evidence)'
         end as human_value_basis,
         -- costs as double: a cost var of any precision (0.15, 1, 2.125) gives the same column type
-        cast({{ var('cost_per_automated_user') }} as double) * coalesce(scored.nudge_audience_users, 0)
+        cast({{ renamed_var('cost_per_automated_customer') }} as double) * coalesce(scored.nudge_audience_users, 0)
             as automated_cost,
         {% if var('cost_per_human_account') is not none %}
             cast({{ var('cost_per_human_account') }} as double)

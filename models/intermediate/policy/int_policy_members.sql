@@ -35,7 +35,7 @@ accounts as (
         ) as mean_baseline_score,
         -- the true net value of a nudge to the oracles' audience: every scored user but the true sleeping dogs
         {{ valued_sum('true_uplift', 'not is_true_sleeping_dog') }}
-        - count(true_uplift) filter (where not is_true_sleeping_dog) * {{ var('cost_per_automated_user') }}
+        - count(true_uplift) filter (where not is_true_sleeping_dog) * {{ renamed_var('cost_per_automated_customer') }}
             as true_net_value,
         {% if var('cost_per_human_account') is not none %}
             {{ valued_sum('true_call_uplift') }} - {{ var('cost_per_human_account') }}

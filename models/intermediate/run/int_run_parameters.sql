@@ -13,8 +13,8 @@
     'verdict_min_silhouette', 'verdict_min_cluster_jaccard', 'verdict_min_cluster_share',
     'verdict_min_effect_size',
     'uplift_score_source', 'policy_campaign_id', 'value_per_conversion', 'conversion_value_source',
-    'conversion_value_prior_weight', 'cost_per_automated_user',
-    'cost_per_human_account', 'sleeping_dog_threshold', 'toxic_user_share', 'min_account_users',
+    'conversion_value_prior_weight', 'cost_per_automated_customer',
+    'cost_per_human_account', 'sleeping_dog_threshold', 'toxic_customer_share', 'min_account_customers',
     'human_capacity', 'human_outreach_arm', 'holdout_share', 'policy_seed', 'readback_campaign_id',
     'sure_thing_min_probability', 'sure_thing_max_abs_uplift',
     'uplift_outcome', 'uplift_outcome_type', 'uplift_covariates', 'uplift_learner', 'uplift_meta_learner',
@@ -36,7 +36,7 @@ declared as (
     {% for name in names %}
         select
             '{{ name }}' as parameter_name,
-            {{ string_literal(tojson(var(name))) }} as parameter_value
+            {{ string_literal(tojson(renamed_var(name))) }} as parameter_value
         union all
     {% endfor %}
     select

@@ -82,7 +82,8 @@ net as (
     -- a conversion valued at what it is worth for this customer (a constant, or per customer)
     select
         grouped.*,
-        conversion_values.conversion_value * grouped.uplift - {{ var('cost_per_automated_user') }} as net_value
+        conversion_values.conversion_value * grouped.uplift
+        - {{ renamed_var('cost_per_automated_customer') }} as net_value
 
     from grouped
     inner join {{ ref('int_customer_conversion_value') }} as conversion_values

@@ -50,7 +50,7 @@ judged as (
         qini.qini_ci_high,
         coalesce(qini.qini_ci_low > 0, false) as is_validated,
         conversion_value.mean_conversion_value * average_effect.dr_average_effect
-        > {{ var('cost_per_automated_user') }} as covers_cost
+        > {{ renamed_var('cost_per_automated_customer') }} as covers_cost
 
     from average_effect
     cross join conversion_value

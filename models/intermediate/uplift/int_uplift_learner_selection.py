@@ -8,7 +8,7 @@ from earmark.dbt.uplift import learner_selection
 
 USED_PARAMETERS = (
     "value_per_conversion",
-    "cost_per_automated_user",
+    "cost_per_automated_customer",
     "cost_per_human_account",
     "human_outreach_arm",
     "uplift_meta_learner",

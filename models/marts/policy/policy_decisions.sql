@@ -1,13 +1,13 @@
--- One row per user the policy acts on or holds out: what to export before a cycle runs
+-- One row per customer the policy acts on or holds out: what to export before a cycle runs
 -- (earmark export-decisions) and what the readback (policy_readback) compares with afterwards.
 -- The holdout gate is drawn before the channel gates (int_account_policy_gates), so a held-out account
 -- has no channel of its own: it gets the one it would have got, by the same rules the channel gates
 -- apply to the accounts left in (a call when it covers human outreach and capacity was not reached or
 -- its gain reaches that of the last account called; over capacity, a nudge when the nudge pays; else
 -- the nudge). Targeted and
--- held-out users of a channel are then random parts of the same population.
--- A call reaches every scored user of the account, a nudge its audience (int_customer_policy_uplift).
--- Each user is contacted through one raw reference: the lowest of those it currently owns.
+-- held-out customers of a channel are then random parts of the same population.
+-- A call reaches every scored customer of the account, a nudge its audience (int_customer_policy_uplift).
+-- Each customer is contacted through one raw reference: the lowest of those it currently owns.
 with
 
 accounts as (
@@ -16,7 +16,7 @@ accounts as (
 
 ),
 
-users as (
+customers as (
 
     select * from {{ ref('int_customer_policy_uplift') }}
 
@@ -83,28 +83,28 @@ final as (
 
     select
         -- ids
-        users.customer_id,
+        customers.customer_id,
         current_refs.customer_ref,
-        users.account_id,
+        customers.account_id,
 
         -- decision
         planned.action,
         case planned.action when 'human_outreach' then 'human' else 'automated' end as channel,
         planned.is_holdout,
 
-        -- the policy's estimate of what its action does to the user (a call without call evidence is
+        -- the policy's estimate of what its action does to the customer (a call without call evidence is
         -- assumed to do what the nudge does, as in int_account_uplift_rollup)
         case planned.action
-            when 'human_outreach' then coalesce(users.predicted_call_uplift, users.predicted_uplift)
-            else users.predicted_uplift
+            when 'human_outreach' then coalesce(customers.predicted_call_uplift, customers.predicted_uplift)
+            else customers.predicted_uplift
         end as predicted_uplift
 
     from planned
-    inner join users on planned.account_id = users.account_id
-    inner join current_refs on users.customer_id = current_refs.customer_id
+    inner join customers on planned.account_id = customers.account_id
+    inner join current_refs on customers.customer_id = current_refs.customer_id
     where
         planned.action = 'human_outreach'
-        or (planned.action = 'automated_nudge' and users.is_in_nudge_audience)
+        or (planned.action = 'automated_nudge' and customers.is_in_nudge_audience)
 
 )
 

@@ -16,7 +16,7 @@ ranked as (
         account_ref,
         action,
         reason,
-        scored_users,
+        scored_customers,
         expected_value,
         action_cost,
         net_value,
@@ -34,6 +34,9 @@ select
             order by target_rank rows between unbounded preceding and current row
         ) as double
     )
-    / nullif(cast(sum(cast(net_value as decimal(38, 10))) over () as double), 0) as cumulative_value_share
+    / nullif(cast(sum(cast(net_value as decimal(38, 10))) over () as double), 0) as cumulative_value_share,
+
+    -- deprecated: the former name of scored_customers, kept for one release
+    scored_customers as scored_users
 
 from ranked

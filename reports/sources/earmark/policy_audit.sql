@@ -1,2 +1,3 @@
 -- Actions against true archetypes (only when the input carries truth).
-select * from main.policy_audit
+-- Without the deprecated copies of customers and reached_customers.
+select * exclude (users, reached_users) from main.policy_audit

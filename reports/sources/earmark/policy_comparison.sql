@@ -1,3 +1,4 @@
 -- Blind, Earmark, top propensity, random and (with truth) the oracles: DR estimates and true values.
-select *
+-- Without the deprecated copy of customers.
+select * exclude (users)
 from main.policy_comparison

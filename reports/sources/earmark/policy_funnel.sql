@@ -4,7 +4,7 @@ select
     gate_order,
     action,
     accounts,
-    scored_users::double as scored_users,
+    scored_customers::double as scored_customers,
     expected_value,
     accounts_remaining::double as accounts_remaining
 from main.policy_funnel
