@@ -82,49 +82,13 @@ flagged as (
 {%- for gate in gate_names[:gate_names.index('holdout') if 'holdout' in gate_names else 0] if gate in flag_gates %}
     {%- do before_holdout.append(flag_gates[gate]) %}
 {%- endfor %}
-{%- set holdout_share = var('holdout_share') | float %}
-{%- set block_size = (1 / holdout_share) | round(0, 'ceil') | int if holdout_share > 0 else 1 %}
-
-holdout_blocks as (
-
-    -- the eligible accounts in order of net value, in blocks of ceil(1 / holdout_share): a block holds
-    -- accounts of like value, and a block of m accounts holds out floor(m x share) of them, and one more
-    -- with the probability of the fraction left (a seeded draw per block), so that every account is held
-    -- out with probability holdout_share
-    select
-        account_id,
-        {{ hash_fraction("account_id || ':' || '" ~ var('policy_seed') ~ "'") }} as holdout_draw,
-        floor(
-            (row_number() over (order by best_net_value desc, account_id asc) - 1) / {{ block_size }}
-        ) as holdout_block
-
-    from flagged
-    where not ({{ (before_holdout | join(' or ')) or 'false' }})
-
-),
-
-holdout_quotas as (
-
-    select
-        *,
-        count(*) over (partition by holdout_block) * {{ holdout_share }} as block_quota,
-        row_number() over (partition by holdout_block order by holdout_draw asc, account_id asc) as draw_rank,
-        {{ hash_fraction(
-            "cast(cast(holdout_block as bigint) as varchar) || ':block:' || '" ~ var('policy_seed') ~ "'"
-        ) }} as block_draw
-
-    from holdout_blocks
-
-),
 
 holdout_drawn as (
 
-    select
-        account_id,
-        draw_rank <= floor(block_quota) + case when block_draw < block_quota - floor(block_quota) then 1 else 0 end
-            as is_held_out
-
-    from holdout_quotas
+    {{ stratified_holdout_draw(
+        'flagged', 'not (' ~ ((before_holdout | join(' or ')) or 'false') ~ ')', 'best_net_value',
+        var('holdout_share'), var('policy_seed')
+    ) }}
 
 ),
 
