@@ -7,6 +7,7 @@
         plain draw does so only on average. Returns a query of account_id, is_held_out. -#}
     {%- set share = share | float %}
     {%- set block_size = (1 / share) | round(0, 'ceil') | int if share > 0 else 1 %}
+    {%- set block_key = "cast(cast(holdout_block as bigint) as " ~ dbt.type_string() ~ ") || ':block:' || '" ~ seed ~ "'" %}
     select
         account_id,
         draw_rank <= floor(block_quota) + case when block_draw < block_quota - floor(block_quota) then 1 else 0 end
@@ -18,8 +19,7 @@
             count(*) over (partition by holdout_block) * {{ share }} as block_quota,
             row_number() over (partition by holdout_block order by account_draw asc, account_id asc)
                 as draw_rank,
-            {{ hash_fraction("cast(cast(holdout_block as bigint) as varchar) || ':block:' || '" ~ seed ~ "'") }}
-                as block_draw
+            {{ hash_fraction(block_key) }} as block_draw
 
         from (
             select
