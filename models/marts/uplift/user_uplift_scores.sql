@@ -11,39 +11,10 @@ scores as (
 
 final as (
 
+    -- the old key first, every other column in its old place, and the replacement's key last to move to
     select
-        -- ids
         customer_arm_score_id as user_arm_score_id,
-        treatment_row_number,
-        campaign_id,
-        customer_id,
-        scored_arm,
-
-        -- scores
-        predicted_outcome,
-        uplift,
-        chosen_learner,
-        uplift_t_learner,
-        uplift_x_learner,
-        uplift_dr_learner,
-        effect_group,
-        uplift_upper_bound,
-        fold,
-        best_arm,
-        best_arm_net_of_cost,
-        best_net_value,
-        conversion_propensity,
-        treatment_propensity,
-        arm_propensity,
-        propensity_clip,
-        pseudo_outcome,
-
-        -- what happened
-        observed_arm,
-        observed_outcome,
-        is_control_arm,
-
-        -- the replacement's key
+        {{ star_except(['customer_arm_score_id']) }},
         customer_arm_score_id
 
     from scores
