@@ -181,31 +181,53 @@ def gains(scores: pd.DataFrame) -> pd.DataFrame:
     return gains_table(scores["churn_score"].to_numpy("float64"), scores["is_churned"].to_numpy(bool), keys)
 
 
-def customer_churn_table(
-    training: pd.DataFrame, scoring: pd.DataFrame, params: dict[str, Any]
-) -> pd.DataFrame:
-    """Per current customer: P(churn) from the model fitted on every labelled row, and its top drivers
-    (SHAP, in log-odds of churn; phrased against the training rows' median)."""
+def churn_fit(training: pd.DataFrame, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The classifier fitted on every labelled row, with the design it was fitted on, the training rows'
+    median of each column (what a driver's phrase compares with) and the campaign; None when churn is not
+    estimable. Depends on the training set and the fit's parameters only, so a build can reuse it while a
+    new day changes today's customers (earmark.dbt.model_cache.cached_fit)."""
     rows, covs = labelled_rows(training, params)
-    if _reason(rows, covs, params) is not None or scoring.empty:
-        return empty_frame(CUSTOMER_COLUMNS)
+    if _reason(rows, covs, params) is not None:
+        return None
     spec = design_spec(rows, covs)
     X, names = apply_design(rows, spec)
     model = make_classifier(int(params["uplift_seed"])).fit(X, rows["is_churned"].astype(bool).to_numpy(int))
+    return {
+        "model": model,
+        "spec": spec,
+        "names": names,
+        "typical": np.nanmedian(X, axis=0),
+        "campaign_id": str(rows["campaign_id"].iloc[0]),
+    }
+
+
+def scored_customers(fit: dict[str, Any] | None, scoring: pd.DataFrame) -> pd.DataFrame:
+    """Per current customer: P(churn) from `fit` (churn_fit) and its top drivers (SHAP, in log-odds of
+    churn; phrased against the training rows' median)."""
+    if fit is None or scoring.empty:
+        return empty_frame(CUSTOMER_COLUMNS)
     current = scoring.sort_values("customer_id").reset_index(drop=True)
-    X_now, _ = apply_design(current, spec)
-    drivers = top_drivers(shap_values(model, X_now), X_now, names, np.nanmedian(X, axis=0), CHURN_OUTCOME)
+    X_now, _ = apply_design(current, fit["spec"])
+    model = fit["model"]
+    drivers = top_drivers(shap_values(model, X_now), X_now, fit["names"], fit["typical"], CHURN_OUTCOME)
     out = pd.concat(
         [
             current[["customer_id"]].assign(
-                campaign_id=str(rows["campaign_id"].iloc[0]),
-                churn_probability=model.predict_proba(X_now)[:, 1],
+                campaign_id=fit["campaign_id"], churn_probability=model.predict_proba(X_now)[:, 1]
             ),
             drivers,
         ],
         axis=1,
     )
     return out[list(CUSTOMER_COLUMNS)].astype(CUSTOMER_COLUMNS)
+
+
+def customer_churn_table(
+    training: pd.DataFrame, scoring: pd.DataFrame, params: dict[str, Any]
+) -> pd.DataFrame:
+    """Per current customer: P(churn) from the model fitted on every labelled row, and its top drivers
+    (churn_fit, then scored_customers)."""
+    return scored_customers(churn_fit(training, params), scoring)
 
 
 def account_uplift_drivers_table(

@@ -1,6 +1,6 @@
 """Incremental builds: a new day appended to transactions and activity, built on top of yesterday's
 warehouse, gives exactly the warehouse a full rebuild gives, while cleaning statuses only the new lines
-and the uplift fit is reused."""
+and the uplift and churn fits are reused."""
 
 from __future__ import annotations
 
@@ -93,10 +93,15 @@ def test_cleaning_statused_only_the_new_lines(days: dict[str, Path]) -> None:
         assert f"where {key} > {before_rows}" in sql, name
 
 
-def test_the_uplift_fit_was_reused(days: dict[str, Path]) -> None:
-    # the uplift fit is stored as fitted models (today's customers are scored from them on every build),
-    # the validation as its output frame
-    for model, stored in (("int_uplift_learner_scores", "*.pickle"), ("int_uplift_validation", "*.parquet")):
+def test_the_uplift_and_churn_fits_were_reused(days: dict[str, Path]) -> None:
+    # the uplift and churn fits are stored as fitted models (today's customers are scored from them on every
+    # build), the validation and the churn folds' scores as their output frames
+    for model, stored in (
+        ("int_uplift_learner_scores", "*.pickle"),
+        ("int_uplift_validation", "*.parquet"),
+        ("int_customer_churn", "*.pickle"),
+        ("int_churn_out_of_fold", "*.parquet"),
+    ):
         hits = json.loads((days["work"] / "cache" / model / "hits.json").read_text())
         assert list(hits.values()) == [1], model  # computed for yesterday, reused today
         assert len(list((days["work"] / "cache" / model).glob(stored))) == 1
