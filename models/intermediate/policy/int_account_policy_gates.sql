@@ -3,7 +3,7 @@
 -- action and reason. Each gate's condition is here, once:
 --   no_scores          no scored customer: nothing to decide on
 --   admin_veto         an admin is a predicted sleeping dog (int_customer_policy_uplift)
---   toxic_users        sleeping-dog share > toxic_customer_share (customer success first)
+--   toxic_customers    sleeping-dog share > toxic_customer_share (customer success first)
 --   unprofitable       neither a nudge nor a call is worth its cost
 --   too_small          an account (not a customer without one) with fewer scored customers than
 --                      min_account_customers
@@ -50,7 +50,7 @@ flagged as (
         scored_customers = 0 as {{ rule_flag(flag_gates, 'no_scores') }},
         sleeping_dog_admins > 0 as {{ rule_flag(flag_gates, 'admin_veto') }},
         coalesce(sleeping_dog_share > {{ renamed_var('toxic_customer_share') }}, false)
-            as {{ rule_flag(flag_gates, 'toxic_users') }},
+            as {{ rule_flag(flag_gates, 'toxic_customers') }},
         expected_value - automated_cost as nudge_net_value,
         human_value - human_cost as human_net_value,
         expected_value - automated_cost <= 0 and coalesce(human_value - human_cost <= 0, true)
