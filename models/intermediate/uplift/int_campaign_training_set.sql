@@ -68,7 +68,7 @@ final as (
         assignments.treatment_row_number,
         assignments.campaign_id,
         assignments.customer_id,
-        -- the unit cross-fitting keeps together: an account's users share its context and, in an
+        -- the unit cross-fitting keeps together: an account's customers share its context and, in an
         -- account-level campaign, its assignment, so they are never split between training and scoring
         coalesce(customers.account_ref, 'solo:' || assignments.customer_id) as fold_group,
 
