@@ -19,6 +19,7 @@ RENAMED_COLUMNS: dict[str, dict[str, str]] = {
         "users": "customers",
         "scored_users": "scored_customers",
         "nudge_audience_users": "nudge_audience_customers",
+        "is_toxic_users": "is_toxic_customers",
     },
     "policy_funnel": {"scored_users": "scored_customers"},
     "target_accounts": {"scored_users": "scored_customers"},

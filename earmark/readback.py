@@ -1,16 +1,16 @@
-"""The readback of a cycle: the realised lift of the users the policy targeted over the users of the
-accounts it held out, with an account-clustered interval, beside what the policy expected.
+"""The readback of a cycle: the realised lift of the customers the policy targeted over the customers
+of the accounts it held out, with an account-clustered interval, beside what the policy expected.
 
-The estimand, per channel and overall: the mean effect of the policy's planned action on the users it
-plans it for, over the accounts that passed the flag gates. The holdout is a seeded random draw among
+The estimand, per channel and overall: the mean effect of the policy's planned action on the customers
+it plans it for, over the accounts that passed the flag gates. The holdout is a seeded random draw among
 those accounts and a held-out account keeps the action it would have got (mart policy_decisions), so the
-targeted and held-out users of a channel are random parts of one population, and the difference of their
-conversion rates estimates that effect without a model.
+targeted and held-out customers of a channel are random parts of one population, and the difference of
+their conversion rates estimates that effect without a model.
 
 The interval is a normal-theory one on the difference of two means with a cluster-robust (CR1) variance
-per group, the account being the cluster: the holdout draws accounts, not users, and users of an account
-share it. The quantile is Student's t with (fewer accounts of the two groups - 1) degrees of freedom, which
-widens it when the holdout has few accounts. Used by the dbt model int_policy_readback_lift.
+per group, the account being the cluster: the holdout draws accounts, not customers, and customers of an
+account share it. The quantile is Student's t with (fewer accounts of the two groups - 1) degrees of
+freedom, which widens it when the holdout has few accounts. Used by the dbt model int_policy_readback_lift.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ OVERALL = "all"
 
 READBACK_COLUMNS: dict[str, str] = {
     "channel": "object",
-    "targeted_users": "int64",
+    "targeted_customers": "int64",
     "targeted_accounts": "int64",
-    "held_out_users": "int64",
+    "held_out_customers": "int64",
     "held_out_accounts": "int64",
     "targeted_conversion_rate": "float64",
     "held_out_conversion_rate": "float64",
@@ -78,19 +78,19 @@ def clustered_lift(
     }
 
 
-def readback_lift(users: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+def readback_lift(customers: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     """One row per channel (and `all`) with both groups present: counts, conversion rates, realised lift
-    with its interval, the policy's estimate (mean predicted uplift of the targeted users) and the true
-    lift where the input has truth (mean true effect of the planned action over both groups' users).
+    with its interval, the policy's estimate (mean predicted uplift of the targeted customers) and the true
+    lift where the input has truth (mean true effect of the planned action over both groups' customers).
 
-    `users`: one row per user with account_id, channel, is_targeted, is_converted, predicted_uplift and
-    true_uplift (int_policy_readback_users). The result does not depend on the row order."""
-    keys = [c for c in ("account_id", "campaign_id", "customer_ref") if c in users.columns]
-    users = users.sort_values(keys, kind="stable") if len(users) else users
+    `customers`: one row per customer with account_id, channel, is_targeted, is_converted, predicted_uplift
+    and true_uplift (int_policy_readback_customers). The result does not depend on the row order."""
+    keys = [c for c in ("account_id", "campaign_id", "customer_ref") if c in customers.columns]
+    customers = customers.sort_values(keys, kind="stable") if len(customers) else customers
     rows = []
-    channels = sorted(users["channel"].dropna().unique()) if len(users) else []
+    channels = sorted(customers["channel"].dropna().unique()) if len(customers) else []
     for channel in [*channels, OVERALL] if channels else []:
-        part = users if channel == OVERALL else users[users["channel"] == channel]
+        part = customers if channel == OVERALL else customers[customers["channel"] == channel]
         targeted = part["is_targeted"].astype(bool).to_numpy()
         if targeted.all() or not targeted.any():
             continue
@@ -99,9 +99,9 @@ def readback_lift(users: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
         rows.append(
             {
                 "channel": channel,
-                "targeted_users": int(targeted.sum()),
+                "targeted_customers": int(targeted.sum()),
                 "targeted_accounts": len(np.unique(accounts[targeted])),
-                "held_out_users": int((~targeted).sum()),
+                "held_out_customers": int((~targeted).sum()),
                 "held_out_accounts": len(np.unique(accounts[~targeted])),
                 **clustered_lift(part["is_converted"].astype(bool).to_numpy(), accounts, targeted, level),
                 "estimated_lift": float(pd.to_numeric(part["predicted_uplift"])[targeted].mean()),
@@ -118,7 +118,7 @@ def decisions_as_uplift_scores(
 ) -> pa.Table:
     """The exported decisions as uplift_scores rows of the campaign that carries each out (`campaign_of`:
     one campaign id, or one per action when each channel runs as a campaign of its own): arm = the
-    planned action (held-out users too), predicted_uplift = the policy's estimate. Appended to the input
+    planned action (held-out customers too), predicted_uplift = the policy's estimate. Appended to the input
     with the campaigns' treatments and outcomes, they are what policy_readback compares with."""
     if decisions["predicted_uplift"].null_count:
         raise ValueError("a decision without the policy's predicted uplift: nothing to read it back against")

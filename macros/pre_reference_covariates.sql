@@ -8,7 +8,7 @@
     pre_reference_covariates: one row per reference row, `row_key` then every covariate, in this order:
     pre_recency_days, pre_frequency, pre_monetary, pre_spend_30_days, pre_active_days_30, pre_actions,
     pre_intensity, pre_activity_momentum, pre_tenure_days, is_admin, pre_last_purchase_at,
-    pre_last_active_date, then the account context: pre_account_users, pre_account_active_days_30,
+    pre_last_active_date, then the account context: pre_account_customers, pre_account_active_days_30,
     pre_account_activity_momentum, pre_account_admin_intensity. The caller writes the comma before the
     next CTE.
 
@@ -166,7 +166,7 @@ pre_account_context as (
     select
         pre_account_key,
         pre_reference_at,
-        count(*) as pre_account_users,
+        count(*) as pre_account_customers,
         -- fixed-point means: the same whatever order the rows come in
         cast(avg(cast(active_days_30 as decimal(18, 6))) as double) as pre_account_active_days_30,
         cast(avg(cast(case
@@ -185,7 +185,7 @@ pre_reference_covariates as (
 
     select
         pre_reference_own.* exclude (pre_account_key, pre_reference_at),
-        pre_account_context.pre_account_users,
+        pre_account_context.pre_account_customers,
         pre_account_context.pre_account_active_days_30,
         pre_account_context.pre_account_activity_momentum,
         pre_account_context.pre_account_admin_intensity

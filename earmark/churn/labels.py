@@ -16,7 +16,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "pre_activity_momentum": ("falling activity", "rising activity"),
     "pre_tenure_days": ("a short tenure", "a long tenure"),
     "is_admin": ("not being an account admin", "being an account admin"),
-    "pre_account_users": ("a small account", "a large account"),
+    "pre_account_customers": ("a small account", "a large account"),
     "pre_account_active_days_30": (
         "an account with few active days in the last 30 days",
         "an account with many active days in the last 30 days",

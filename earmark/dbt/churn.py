@@ -2,8 +2,8 @@
 campaign's labelled rows (int_campaign_training_set, is_churned not null; the uplift models' covariates,
 folds by account, var uplift_seed and uplift_folds), its out-of-fold scores, quality and gains; today's
 customers (int_customer_scoring_set) scored by the model fitted on every labelled row, with their top SHAP
-drivers; and per account, why the uplift model scored its users as it did, from a surrogate of the chosen
-learner's current uplift.
+drivers; and per account, why the uplift model scored its customers as it did, from a surrogate of the
+chosen learner's current uplift.
 
 An input without churn labels (an order book, a campaign whose churn was not measured) gets typed empty
 tables, and a quality row that says why.
@@ -102,7 +102,7 @@ ACCOUNT_DRIVER_COLUMNS: dict[str, str] = {
     "mean_value": "float64",
     "mean_contribution": "float64",
     "phrase": "str",
-    "scored_users": "int64",
+    "scored_customers": "int64",
     "mean_uplift": "float64",
     "surrogate_r2": "float64",
     "min_r2": "float64",
@@ -251,23 +251,23 @@ def account_uplift_drivers_table(
     for (campaign, arm), scores in uplift.dropna(subset=["uplift"]).groupby(
         ["campaign_id", "scored_arm"], sort=True
     ):
-        users = scoring.merge(scores[["customer_id", "uplift", "chosen_learner"]], on="customer_id")
-        users = users.sort_values("customer_id").reset_index(drop=True)
-        X, names = apply_design(users, spec)
-        target = users["uplift"].to_numpy("float64")
-        accounts = accounts_of(users["customer_id"], account_of)
+        scored = scoring.merge(scores[["customer_id", "uplift", "chosen_learner"]], on="customer_id")
+        scored = scored.sort_values("customer_id").reset_index(drop=True)
+        X, names = apply_design(scored, spec)
+        target = scored["uplift"].to_numpy("float64")
+        accounts = accounts_of(scored["customer_id"], account_of)
         r2 = surrogate_fidelity(X, target, accounts, int(params["uplift_folds"]), seed)
         contributions = shap_values(make_surrogate(seed).fit(X, target), X)
         drivers = group_drivers(contributions, X, accounts, names, typical, UPLIFT_OUTCOME)
         per_account = pd.DataFrame({"group": accounts, "uplift": target}).groupby("group")["uplift"]
         drivers = drivers.merge(
-            per_account.agg(scored_users="size", mean_uplift="mean").reset_index(), on="group"
+            per_account.agg(scored_customers="size", mean_uplift="mean").reset_index(), on="group"
         )
         frames.append(
             drivers.rename(columns={"group": "account_id", "rank": "driver_rank"}).assign(
                 campaign_id=str(campaign),
                 scored_arm=str(arm),
-                chosen_learner=str(users["chosen_learner"].iloc[0]),
+                chosen_learner=str(scored["chosen_learner"].iloc[0]),
                 surrogate_r2=r2,
                 min_r2=min_r2,
                 is_faithful=bool(r2 >= min_r2),

@@ -249,7 +249,8 @@ COST_PER_NUDGE = 1.0
 
 def _case_study_policy(raw) -> pd.Series:
     """The case study's account decision, re-derived from the written files alone: scored users are the
-    rows of uplift_scores, joined to customers for their account and role; gates in order."""
+    rows of uplift_scores, joined to customers for their account and role; gates in order, under the case
+    study's own labels (toxic_admin and toxic_users are Earmark's gates admin_veto and toxic_customers)."""
     scores = pq.read_table(raw / "uplift_scores.parquet").to_pandas()
     customers = pq.read_table(raw / "customers.parquet", columns=["customer_ref", "account_ref", "role"])
     scored = scores.merge(customers.to_pandas(), on="customer_ref", how="inner", validate="many_to_one")

@@ -26,8 +26,8 @@ SCALE = 0.1
 
 
 def _synthetic(seed: int, lift: float, accounts: int = 400, holdout: float = 0.1) -> pd.DataFrame:
-    """Users in accounts of 1-30 with an account-level baseline (so users of an account are correlated),
-    a seeded account holdout, and a constant true lift."""
+    """Customers in accounts of 1-30 with an account-level baseline (so customers of an account are
+    correlated), a seeded account holdout, and a constant true lift."""
     rng = np.random.default_rng(seed)
     size = rng.integers(1, 31, accounts)
     base = rng.uniform(0.05, 0.5, accounts)
@@ -51,42 +51,44 @@ def test_interval_covers_a_known_lift_about_95_percent_of_the_time() -> None:
     lift = 0.06
     covered = []
     for seed in range(200):
-        users = _synthetic(seed, lift)
-        row = clustered_lift(users["is_converted"], users["account_id"], users["is_targeted"])
+        customers = _synthetic(seed, lift)
+        row = clustered_lift(customers["is_converted"], customers["account_id"], customers["is_targeted"])
         covered.append(row["lift_lower"] <= lift <= row["lift_upper"])
     # 200 draws at 95%: a binomial count below 180 or 199+ would be a miscalibrated interval
     assert 0.90 <= np.mean(covered) <= 0.99, np.mean(covered)
 
 
-def test_clustering_widens_the_interval_when_users_of_an_account_move_together() -> None:
-    users = _synthetic(1, 0.06)
-    clustered = clustered_lift(users["is_converted"], users["account_id"], users["is_targeted"])
-    each_user = clustered_lift(users["is_converted"], users["customer_ref"], users["is_targeted"])
-    assert clustered["lift_std_error"] > 1.2 * each_user["lift_std_error"]
+def test_clustering_widens_the_interval_when_customers_of_an_account_move_together() -> None:
+    customers = _synthetic(1, 0.06)
+    clustered = clustered_lift(customers["is_converted"], customers["account_id"], customers["is_targeted"])
+    each_customer = clustered_lift(
+        customers["is_converted"], customers["customer_ref"], customers["is_targeted"]
+    )
+    assert clustered["lift_std_error"] > 1.2 * each_customer["lift_std_error"]
 
 
 def test_readback_rows_per_channel_and_overall_do_not_depend_on_row_order() -> None:
-    users = _synthetic(3, 0.05)
-    result = readback_lift(users)
-    shuffled = readback_lift(users.sample(frac=1.0, random_state=0))
+    customers = _synthetic(3, 0.05)
+    result = readback_lift(customers)
+    shuffled = readback_lift(customers.sample(frac=1.0, random_state=0))
     pd.testing.assert_frame_equal(result, shuffled)
     assert list(result["channel"]) == ["automated", "human", OVERALL]
     overall = result.set_index("channel").loc[OVERALL]
-    assert overall["targeted_users"] + overall["held_out_users"] == len(users)
-    assert overall["targeted_accounts"] + overall["held_out_accounts"] == users["account_id"].nunique()
+    assert overall["targeted_customers"] + overall["held_out_customers"] == len(customers)
+    assert overall["targeted_accounts"] + overall["held_out_accounts"] == customers["account_id"].nunique()
     assert overall["estimated_lift"] == pytest.approx(0.05)
 
 
-def test_readback_is_empty_and_typed_without_users() -> None:
+def test_readback_is_empty_and_typed_without_customers() -> None:
     empty = readback_lift(_synthetic(0, 0.0).iloc[:0])
     assert len(empty) == 0
     assert empty["realised_lift"].dtype == np.float64
-    assert empty["targeted_users"].dtype == np.int64
+    assert empty["targeted_customers"].dtype == np.int64
 
 
 def test_readback_without_truth_leaves_the_true_lift_null() -> None:
-    users = _synthetic(2, 0.05).assign(true_uplift=None)
-    assert readback_lift(users)["true_lift"].isna().all()
+    customers = _synthetic(2, 0.05).assign(true_uplift=None)
+    assert readback_lift(customers)["true_lift"].isna().all()
 
 
 @pytest.fixture(scope="module")

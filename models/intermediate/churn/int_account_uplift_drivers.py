@@ -1,4 +1,4 @@
-"""Per account and scored arm: why the uplift model scored the account's users as it did, as the top three
+"""Per account and scored arm: why the uplift model scored the account's customers as it did, as the top three
 mean SHAP contributions of a gradient boosting surrogate of the chosen learner's current uplift, with the
 surrogate's out-of-fold R^2 and whether it is faithful enough to show (earmark.dbt.churn)."""
 

@@ -1,11 +1,11 @@
 -- The account policy: every account passes the gates of seed policy_gates in the seed's order and gets
 -- the action of the first gate that holds (macro first_matching_rule); the seed also gives each gate's
 -- action and reason. Each gate's condition is here, once:
---   no_scores          no scored user: nothing to decide on
+--   no_scores          no scored customer: nothing to decide on
 --   admin_veto         an admin is a predicted sleeping dog (int_customer_policy_uplift)
---   toxic_users        sleeping-dog share > toxic_customer_share (customer success first)
+--   toxic_customers    sleeping-dog share > toxic_customer_share (customer success first)
 --   unprofitable       neither a nudge nor a call is worth its cost
---   too_small          an account (not a customer without one) with fewer scored users than
+--   too_small          an account (not a customer without one) with fewer scored customers than
 --                      min_account_customers
 --   holdout            a seeded random holdout_share of the accounts still eligible, drawn within blocks
 --                      of ceil(1 / holdout_share) accounts of like net value (stratified), so the
@@ -47,16 +47,16 @@ flagged as (
 
     select
         *,
-        scored_users = 0 as {{ rule_flag(flag_gates, 'no_scores') }},
+        scored_customers = 0 as {{ rule_flag(flag_gates, 'no_scores') }},
         sleeping_dog_admins > 0 as {{ rule_flag(flag_gates, 'admin_veto') }},
         coalesce(sleeping_dog_share > {{ renamed_var('toxic_customer_share') }}, false)
-            as {{ rule_flag(flag_gates, 'toxic_users') }},
+            as {{ rule_flag(flag_gates, 'toxic_customers') }},
         expected_value - automated_cost as nudge_net_value,
         human_value - human_cost as human_net_value,
         expected_value - automated_cost <= 0 and coalesce(human_value - human_cost <= 0, true)
             as {{ rule_flag(flag_gates, 'unprofitable') }},
         -- a customer without an account (consumer data) is its own account: the size gate is for accounts
-        account_ref is not null and scored_users < {{ renamed_var('min_account_customers') }}
+        account_ref is not null and scored_customers < {{ renamed_var('min_account_customers') }}
             as {{ rule_flag(flag_gates, 'too_small') }},
         -- what acting on the account is worth at best: the holdout's strata are drawn on it
         greatest(

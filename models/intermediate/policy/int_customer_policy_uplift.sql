@@ -1,13 +1,13 @@
 -- One predicted uplift per resolved customer for the policy campaign, from Earmark's own model or, with
--- var uplift_score_source = 'external', from the uplift_scores input (bring your own scores). A user is a
--- predicted sleeping dog when the evidence says a nudge hurts them: with the model, the harm bound of
+-- var uplift_score_source = 'external', from the uplift_scores input (bring your own scores). A customer
+-- is a predicted sleeping dog when the evidence says a nudge hurts them: with the model, the harm bound of
 -- their effect group (the one-sided 95% upper bound of its DR effect) is below zero; external scores
 -- carry no interval, so there it is a predicted uplift below var sleeping_dog_threshold. The nudge
--- audience (the users a nudge of the account reaches, macro nudge_audience) is every scored user but the
--- predicted sleeping dogs and the admins the nudge is not expected to help: an admin decides for the whole
--- account, so with the model a nudge reaches an admin only where the benefit bound of their effect group
--- (the one-sided 95% DR lower bound) is above zero; external scores carry no interval, so there an admin
--- needs a predicted uplift of at least zero.
+-- audience (the customers a nudge of the account reaches, macro nudge_audience) is every scored customer
+-- but the predicted sleeping dogs and the admins the nudge is not expected to help: an admin decides for
+-- the whole account, so with the model a nudge reaches an admin only where the benefit bound of their
+-- effect group (the one-sided 95% DR lower bound) is above zero; external scores carry no interval, so
+-- there an admin needs a predicted uplift of at least zero.
 with
 
 {% if var('uplift_score_source') == 'external' %}

@@ -1,5 +1,5 @@
 -- Which accounts each policy contacts, and by which channel (human or automated), over the accounts
--- with scored users:
+-- with scored customers:
 --   blind           every account, automated
 --   earmark         the accounts the gates target: human outreach (human) or automated nudge
 --   top_propensity  as many accounts as Earmark, by the propensity baseline: the mean predicted
@@ -9,13 +9,13 @@
 --   free_oracle     the best action per account by the truth, under the same human capacity: a call for
 --                   the human_capacity accounts where a call's true net value beats the next best
 --                   action most, a nudge for every other account where it truly pays (truth only)
--- A nudge reaches its audience (nudge_audience): Earmark's skips the users its model predicts to be
+-- A nudge reaches its audience (nudge_audience): Earmark's skips the customers its model predicts to be
 -- sleeping dogs and the admins it predicts to be hurt (model_audience), the oracles' skip the true
 -- sleeping dogs (they know who they are), and the baselines,
--- which have no model of harm, reach every scored user. A call reaches every user of the account.
+-- which have no model of harm, reach every scored customer. A call reaches every customer of the account.
 with
 
-users as (
+customers as (
 
     select * from {{ ref('int_customer_policy_exposure') }}
 
@@ -33,7 +33,7 @@ accounts as (
             avg(cast(coalesce(conversion_propensity, predicted_outcome_if_untreated) as decimal(38, 10)))
             as double
         ) as mean_baseline_score,
-        -- the true net value of a nudge to the oracles' audience: every scored user but the true sleeping dogs
+        -- the true net value of a nudge to the oracles' audience: every scored customer but the true sleeping dogs
         {{ valued_sum('true_uplift', 'not is_true_sleeping_dog') }}
         - count(true_uplift) filter (where not is_true_sleeping_dog) * {{ renamed_var('cost_per_automated_customer') }}
             as true_net_value,
@@ -44,7 +44,7 @@ accounts as (
         {% endif %} as true_call_net_value,
         {{ hash_fraction("account_id || ':random:' || '" ~ var('policy_seed') ~ "'") }} as random_draw
 
-    from users
+    from customers
     group by account_id
 
 ),
@@ -145,7 +145,7 @@ select
     case
         when members.policy = 'earmark' then 'model_audience'
         when members.policy in ('oracle', 'free_oracle') then 'not_true_sleeping_dog'
-        else 'every_scored_user'
+        else 'every_scored_customer'
     end as nudge_audience
 
 from members

@@ -1,5 +1,5 @@
-"""Doubly robust off-policy value of every policy (the users each reaches: int_policy_reach) on the logged
-campaigns, with an account bootstrap interval, from the out-of-fold AIPW pseudo-outcomes
+"""Doubly robust off-policy value of every policy (the customers each reaches: int_policy_reach) on the
+logged campaigns, with an account bootstrap interval, from the out-of-fold AIPW pseudo-outcomes
 (earmark.dbt.uplift.policy_values).
 Read through policy_comparison: these replace values computed from the model's own predictions."""
 
@@ -23,8 +23,8 @@ def model(dbt, session):
     # which logged rows Earmark's nudge reaches, judged out of fold
     audience = dbt.ref("int_assignment_nudge_audience").df()
     scores = dbt.ref("int_customer_arm_uplift").df()
-    users = dbt.ref("int_customer_policy_uplift").df()
-    account_of = users.set_index("customer_id")["account_id"].astype(str)
+    customers = dbt.ref("int_customer_policy_uplift").df()
+    account_of = customers.set_index("customer_id")["account_id"].astype(str)
     # what a conversion of each customer is worth (a constant, or per customer)
     values = dbt.ref("int_customer_conversion_value").df().set_index("customer_id")["conversion_value"]
     return policy_values(reach, scores, account_of, params, audience, values)

@@ -68,7 +68,7 @@ final as (
         assignments.treatment_row_number,
         assignments.campaign_id,
         assignments.customer_id,
-        -- the unit cross-fitting keeps together: an account's users share its context and, in an
+        -- the unit cross-fitting keeps together: an account's customers share its context and, in an
         -- account-level campaign, its assignment, so they are never split between training and scoring
         coalesce(customers.account_ref, 'solo:' || assignments.customer_id) as fold_group,
 
@@ -97,7 +97,7 @@ final as (
         pre_reference_covariates.is_admin,
         pre_reference_covariates.pre_last_purchase_at,
         pre_reference_covariates.pre_last_active_date,
-        pre_reference_covariates.pre_account_users,
+        pre_reference_covariates.pre_account_customers,
         pre_reference_covariates.pre_account_active_days_30,
         pre_reference_covariates.pre_account_activity_momentum,
         pre_reference_covariates.pre_account_admin_intensity,

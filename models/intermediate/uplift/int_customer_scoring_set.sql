@@ -105,7 +105,7 @@ final as (
         pre_reference_covariates.is_admin,
         pre_reference_covariates.pre_last_purchase_at,
         pre_reference_covariates.pre_last_active_date,
-        pre_reference_covariates.pre_account_users,
+        pre_reference_covariates.pre_account_customers,
         pre_reference_covariates.pre_account_active_days_30,
         pre_reference_covariates.pre_account_activity_momentum,
         pre_reference_covariates.pre_account_admin_intensity,

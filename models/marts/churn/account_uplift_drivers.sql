@@ -17,7 +17,7 @@ select
     phrase,
 
     -- the account's scores
-    scored_users as scored_customers,
+    scored_customers,
     mean_uplift,
 
     -- fidelity of the surrogate
@@ -26,6 +26,6 @@ select
     is_faithful,
 
     -- deprecated: the former name of scored_customers, kept for one release
-    scored_users
+    scored_customers as scored_users
 
 from {{ ref('int_account_uplift_drivers') }}

@@ -49,15 +49,15 @@ final as (
         reason,
 
         -- gate inputs
-        users as customers,
-        scored_users as scored_customers,
+        customers,
+        scored_customers,
         scored_admins,
         min_admin_uplift,
         min_admin_call_uplift,
         sleeping_dog_admins,
         call_sleeping_dog_admins,
         predicted_sleeping_dogs,
-        nudge_audience_users as nudge_audience_customers,
+        nudge_audience_customers,
         sleeping_dog_share,
         sum_predicted_uplift,
         sum_predicted_call_uplift,
@@ -67,7 +67,7 @@ final as (
         -- gate flags
         is_no_scores,
         is_admin_veto,
-        is_toxic_users,
+        is_toxic_customers,
         is_unprofitable,
         is_too_small,
         is_holdout_draw,
@@ -85,11 +85,12 @@ final as (
             when 'automated_nudge' then expected_value - action_cost
         end as net_value,
 
-        -- deprecated: the former names of customers, scored_customers and
-        -- nudge_audience_customers, kept for one release
-        users,
-        scored_users,
-        nudge_audience_users
+        -- deprecated: the former names of customers, scored_customers, nudge_audience_customers and
+        -- is_toxic_customers, kept for one release
+        customers as users,
+        scored_customers as scored_users,
+        nudge_audience_customers as nudge_audience_users,
+        is_toxic_customers as is_toxic_users
 
     from gates_with_accounts
 

@@ -11,7 +11,7 @@ candidates as (
         expected_value - automated_cost as net_value
 
     from {{ ref('account_actions') }}
-    where not (is_no_scores or is_admin_veto or is_toxic_users or is_unprofitable or is_too_small)
+    where not (is_no_scores or is_admin_veto or is_toxic_customers or is_unprofitable or is_too_small)
 
 ),
 

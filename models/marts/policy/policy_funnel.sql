@@ -19,7 +19,7 @@ decided as (
     select
         deciding_gate as gate,
         count(*) as accounts,
-        sum(scored_users) as scored_customers,
+        sum(scored_customers) as scored_customers,
         -- fixed point: a float sum varies in its last bits with the order rows are added in
         cast(sum(cast(expected_value as decimal(38, 10))) as double) as expected_value
 

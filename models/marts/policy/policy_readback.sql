@@ -1,7 +1,7 @@
 -- The readback of a cycle (var readback_campaign_id): per channel and overall, the realised lift of
--- the targeted customers over the customers of the held-out accounts, its interval, the policy's estimate made
--- before the cycle, and whether that estimate lies in the interval; the true lift as an audit where the
--- input has truth. Empty without the var. Estimand and interval: earmark.readback.
+-- the targeted customers over the customers of the held-out accounts, its interval, the policy's estimate
+-- made before the cycle, and whether that estimate lies in the interval; the true lift as an audit where
+-- the input has truth. Empty without the var. Estimand and interval: earmark.readback.
 with
 
 lift as (
@@ -17,9 +17,9 @@ final as (
         cast(channel as {{ dbt.type_string() }}) as channel,
 
         -- groups
-        cast(targeted_users as bigint) as targeted_customers,
+        cast(targeted_customers as bigint) as targeted_customers,
         cast(targeted_accounts as bigint) as targeted_accounts,
-        cast(held_out_users as bigint) as held_out_customers,
+        cast(held_out_customers as bigint) as held_out_customers,
         cast(held_out_accounts as bigint) as held_out_accounts,
 
         -- realised
@@ -40,8 +40,8 @@ final as (
         true_lift between lift_lower and lift_upper as is_true_lift_in_interval,
 
         -- deprecated: the former names of targeted_customers and held_out_customers, kept for one release
-        cast(targeted_users as bigint) as targeted_users,
-        cast(held_out_users as bigint) as held_out_users
+        cast(targeted_customers as bigint) as targeted_users,
+        cast(held_out_customers as bigint) as held_out_users
 
     from lift
 

@@ -1,8 +1,8 @@
--- One row per user of the readback campaigns (var readback_campaign_id: one id, or a list when the
+-- One row per customer of the readback campaigns (var readback_campaign_id: one id, or a list when the
 -- cycle's channels ran as campaigns of their own) whose decision came with them: the campaign's
 -- treatments and outcomes, and the decision exported before it ran (earmark export-decisions), carried
--- as the campaign's uplift_scores rows: arm = the action planned for the user (human_outreach or
--- automated_nudge, held-out users included), predicted_uplift = what the policy expected it to do.
+-- as the campaign's uplift_scores rows: arm = the action planned for the customer (human_outreach or
+-- automated_nudge, held-out customers included), predicted_uplift = what the policy expected it to do.
 -- Targeted: treated in the campaign; held out: not treated. The account (the cluster of the readback's
 -- interval) is that of the customer owning the reference when the campaign ran. Without the var: no rows.
 {%- set chosen = var('readback_campaign_id') %}
@@ -112,7 +112,7 @@ final as (
 
     select
         -- ids
-        assigned.campaign_id || ':' || assigned.customer_ref as readback_user_id,
+        assigned.campaign_id || ':' || assigned.customer_ref as readback_customer_id,
         assigned.campaign_id,
         assigned.customer_ref,
         assigned.customer_id,
@@ -125,7 +125,7 @@ final as (
         assigned.is_converted,
         assigned.predicted_uplift,
 
-        -- truth (audit only): the true effect of the planned action on the user
+        -- truth (audit only): the true effect of the planned action on the customer
         truth_effects.true_uplift
 
     from assigned
