@@ -8,12 +8,3 @@
 - `value.py`: the customer value models (BG/NBD and Gamma-Gamma fits, CLV per customer, the holdout
   check per frequency bucket).
 """
-
-import os
-
-# scikit-learn's OpenMP threads (gradient boosting, k-means) otherwise spin while they wait for work, and on
-# a busy machine the spinning starves the thread that has it: a gradient boosting fit of 15,000 rows took
-# 0.6 s on one thread and 2-15 s on two (docs/benchmarks.md, "Profile"). Waiting passively keeps the
-# parallelism. Set before scikit-learn loads its OpenMP runtime, which reads it once; a value the caller
-# set wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
