@@ -201,7 +201,7 @@ def churn_fit(training: pd.DataFrame, params: dict[str, Any]) -> dict[str, Any] 
     }
 
 
-def scored_customers(fit: dict[str, Any] | None, scoring: pd.DataFrame) -> pd.DataFrame:
+def customer_churn_table(fit: dict[str, Any] | None, scoring: pd.DataFrame) -> pd.DataFrame:
     """Per current customer: P(churn) from `fit` (churn_fit) and its top drivers (SHAP, in log-odds of
     churn; phrased against the training rows' median)."""
     if fit is None or scoring.empty:
@@ -220,14 +220,6 @@ def scored_customers(fit: dict[str, Any] | None, scoring: pd.DataFrame) -> pd.Da
         axis=1,
     )
     return out[list(CUSTOMER_COLUMNS)].astype(CUSTOMER_COLUMNS)
-
-
-def customer_churn_table(
-    training: pd.DataFrame, scoring: pd.DataFrame, params: dict[str, Any]
-) -> pd.DataFrame:
-    """Per current customer: P(churn) from the model fitted on every labelled row, and its top drivers
-    (churn_fit, then scored_customers)."""
-    return scored_customers(churn_fit(training, params), scoring)
 
 
 def account_uplift_drivers_table(

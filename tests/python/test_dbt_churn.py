@@ -13,6 +13,7 @@ from earmark.dbt.churn import (
     OUT_OF_FOLD_COLUMNS,
     QUALITY_COLUMNS,
     account_uplift_drivers_table,
+    churn_fit,
     customer_churn_table,
     gains,
     out_of_fold_table,
@@ -76,14 +77,14 @@ def test_results_do_not_depend_on_row_order():
         out_of_fold_table(shuffled, PARAMS).reset_index(drop=True),
     )
     pd.testing.assert_frame_equal(
-        customer_churn_table(training, _scoring(training), PARAMS),
-        customer_churn_table(shuffled, _scoring(shuffled), PARAMS),
+        customer_churn_table(churn_fit(training, PARAMS), _scoring(training)),
+        customer_churn_table(churn_fit(shuffled, PARAMS), _scoring(shuffled)),
     )
 
 
 def test_current_customers_get_a_probability_and_the_driving_covariate_first():
     training = _training()
-    churn = customer_churn_table(training, _scoring(training), PARAMS)
+    churn = customer_churn_table(churn_fit(training, PARAMS), _scoring(training))
     assert list(churn.columns) == list(CUSTOMER_COLUMNS)
     assert churn["customer_id"].is_unique and len(churn) == len(training)
     risky = churn[churn["churn_probability"] > 0.8]
@@ -120,7 +121,7 @@ def test_no_churn_label_gives_typed_empty_tables_and_a_reason():
         assert len(quality) == 1 and not quality["is_estimable"].iloc[0]
         assert "no churn label" in quality["status_reason"].iloc[0]
         assert gains(scores).empty
-        churn = customer_churn_table(unlabelled, _scoring(training), PARAMS)
+        churn = customer_churn_table(churn_fit(unlabelled, PARAMS), _scoring(training))
         assert churn.empty and list(churn.columns) == list(CUSTOMER_COLUMNS)
     empty_uplift = pd.DataFrame(
         columns=["customer_id", "campaign_id", "scored_arm", "chosen_learner", "uplift"]

@@ -2,7 +2,7 @@
 campaign, and the three covariates that moved it most (SHAP, with a plain-words phrase)
 (earmark.dbt.churn)."""
 
-from earmark.dbt.churn import FIT_PARAMETERS, churn_fit, scored_customers
+from earmark.dbt.churn import FIT_PARAMETERS, churn_fit, customer_churn_table
 from earmark.dbt.model_cache import cached_fit
 from earmark.dbt.model_io import read_parameters, used_parameters
 
@@ -19,4 +19,4 @@ def model(dbt, session):
         {"training": training, "parameters": parameters},
         lambda: churn_fit(training, read_parameters(parameters)),
     )
-    return scored_customers(fit, dbt.ref("int_customer_scoring_set").df())
+    return customer_churn_table(fit, dbt.ref("int_customer_scoring_set").df())
