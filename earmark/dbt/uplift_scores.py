@@ -29,8 +29,7 @@ from earmark.dbt.uplift import (
     not_estimable_reason,
     policy_campaign,
 )
-from earmark.uplift import conversion_propensity
-from earmark.uplift.metalearners import META_LEARNERS, UpliftFit, fit_uplift
+from earmark.uplift.metalearners import META_LEARNERS, UpliftFit, fit_uplift, outcome_ignoring_treatment
 
 LEARNER_SCORE_COLUMNS = {
     "customer_arm_score_id": "str",
@@ -124,11 +123,8 @@ def campaign_scores(rows: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, Upl
         groups=fold_groups(rows),
     )
     nu = fit.nuisances
-    baseline = (
-        conversion_propensity(rows, outcome, covs, n_folds=folds, random_state=seed)
-        if outcome_type == "binary"
-        else pd.Series(float("nan"), index=rows.index)
-    )
+    # the propensity baseline: P(outcome | X) whatever the arm, from the same out-of-fold nuisances
+    baseline = outcome_ignoring_treatment(nu) if outcome_type == "binary" else np.full(len(rows), np.nan)
     control = nu.propensity[nu.control_arm]
     frames = []
     for arm in nu.arms_order:
@@ -151,7 +147,7 @@ def campaign_scores(rows: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, Upl
         frame["fold"] = nu.folds
         frame["observed_arm"] = nu.arms
         frame["observed_outcome"] = nu.y
-        frame["conversion_propensity"] = baseline.to_numpy("float64")
+        frame["conversion_propensity"] = baseline
         frame["arm_propensity"] = nu.propensity[arm]
         # what the IPW validation reweights by: P(this arm | X, this arm or control) for a treatment arm,
         # P(any treatment | X) on the control arm's rows

