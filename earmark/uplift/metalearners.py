@@ -496,36 +496,41 @@ def score_rows(
     own = np.full(len(frame), -1) if own_fold is None else np.asarray(own_fold, dtype="int64")
     if meta_learner not in META_LEARNERS:
         raise ValueError(f"unknown meta-learner {meta_learner!r}")
-    per_fold: dict[str, list[np.ndarray]] = {arm: [] for arm in nu.treatment_arms}
+    # a row scored by its own fold needs that fold's models only; a row the fit never saw needs all k:
+    # each fold's models predict just the rows that use them (a prediction does not depend on the
+    # other rows, so the scores are the same as predicting every row with every fold)
+    effects = {arm: np.full((len(frame), k), np.nan) for arm in nu.treatment_arms}
     with threads(n_threads):
         for f in range(k):
-            mu = {}
-            if meta_learner in ("t_learner", "x_learner"):
-                mu = {
-                    arm: predict_outcome(nu.outcome_models[(f, arm)], X, nu.outcome_type)
-                    for arm in nu.arms_order
-                }
-            if meta_learner == "x_learner":
-                e = np.clip(
-                    _predict_propensity(nu.propensity_models[f], X, len(nu.arms_order)), nu.clip, 1 - nu.clip
-                )
+            used = np.flatnonzero((own == f) | (own < 0))
+            if not len(used):
+                continue
+            Xf = X[used]
             for j, arm in enumerate(nu.treatment_arms):
-                if meta_learner == "t_learner":
-                    effect = mu[arm] - mu[nu.control_arm]
-                elif meta_learner == "dr_learner":
-                    effect = predict_outcome(fit.final_models[("dr_learner", arm, f, "dr")], X, "continuous")
-                else:
-                    g = e[:, j + 1] / (e[:, j + 1] + e[:, 0])
-                    tau = {
-                        part: predict_outcome(fit.final_models[("x_learner", arm, f, part)], X, "continuous")
-                        for part in ("treated", "control")
-                    }
-                    effect = g * tau["control"] + (1.0 - g) * tau["treated"]
-                per_fold[arm].append(effect)
+                effects[arm][used, f] = _fold_effect(fit, meta_learner, f, j, arm, Xf)
     out: dict[str, np.ndarray] = {}
-    rows = np.arange(len(frame))
-    for arm, effects in per_fold.items():
-        stacked = np.column_stack(effects)
-        mean = stacked.mean(axis=1)
-        out[arm] = np.where(own >= 0, stacked[rows, np.clip(own, 0, k - 1)], mean)
+    unseen = own < 0
+    for arm, stacked in effects.items():
+        effect = np.empty(len(frame))
+        seen = np.flatnonzero(~unseen)
+        effect[seen] = stacked[seen, own[seen]]
+        effect[unseen] = stacked[unseen].mean(axis=1)
+        out[arm] = effect
     return out
+
+
+def _fold_effect(fit: UpliftFit, meta_learner: str, f: int, j: int, arm: str, X: np.ndarray) -> np.ndarray:
+    """The effect of treatment arm `arm` (the j-th) on the rows of X by fold f's models of `meta_learner`."""
+    nu = fit.nuisances
+    if meta_learner == "t_learner":
+        treated = predict_outcome(nu.outcome_models[(f, arm)], X, nu.outcome_type)
+        return treated - predict_outcome(nu.outcome_models[(f, nu.control_arm)], X, nu.outcome_type)
+    if meta_learner == "dr_learner":
+        return predict_outcome(fit.final_models[("dr_learner", arm, f, "dr")], X, "continuous")
+    e = np.clip(_predict_propensity(nu.propensity_models[f], X, len(nu.arms_order)), nu.clip, 1 - nu.clip)
+    g = e[:, j + 1] / (e[:, j + 1] + e[:, 0])
+    tau = {
+        part: predict_outcome(fit.final_models[("x_learner", arm, f, part)], X, "continuous")
+        for part in ("treated", "control")
+    }
+    return g * tau["control"] + (1.0 - g) * tau["treated"]
