@@ -111,7 +111,7 @@ def test_cluster_zero_is_the_largest(blobs):
 
 def test_sampled_fits_cover_every_row():
     X, _ = make_blobs(n_samples=3000, centers=3, n_features=4, random_state=5)
-    scan = scan_k(X, range(2, 5), fit_sample=1000, silhouette_sample=500)
+    scan = scan_k(X, range(2, 5), scan_sample=1000, silhouette_sample=500)
     assert scan["fit_rows"].tolist() == [1000] * 3 and scan["silhouette_rows"].tolist() == [500] * 3
     labels, _ = fit_final(X, 3, fit_sample=1000)
     assert labels.shape == (3000,) and set(labels) == {0, 1, 2}
