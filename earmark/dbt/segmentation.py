@@ -268,7 +268,7 @@ def k_scan_table(space: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
         random_state=int(params["segmentation_seed"]),
         n_init=int(params["segmentation_n_init"]),
         silhouette_sample=int(params["segmentation_silhouette_sample"]),
-        fit_sample=int(params["segmentation_fit_sample"]),
+        scan_sample=int(params["segmentation_scan_sample"]),
     )
     marked = mark_chosen(scan, tolerance)
     _, rule = choose_k(scan, tolerance)

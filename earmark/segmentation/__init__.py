@@ -15,7 +15,15 @@ model; `segment` runs them all in order. Steps:
 
 from earmark.segmentation.config import SCALERS, FeatureConfig, parse_list, parse_mapping
 from earmark.segmentation.features import FeatureMatrix, build_feature_matrix
-from earmark.segmentation.kselect import choose_k, fit_final, mark_chosen, relabel, sample_rows, scan_k
+from earmark.segmentation.kselect import (
+    choose_k,
+    fit_final,
+    mark_chosen,
+    relabel,
+    sample_rows,
+    scan_k,
+    silhouette_scores,
+)
 from earmark.segmentation.outliers import OutlierResult, dbscan_outliers
 from earmark.segmentation.pca import PcaDiagnostics, pca_diagnostics, project
 from earmark.segmentation.pipeline import STEPS, SegmentationResult, segment
@@ -63,4 +71,5 @@ __all__ = [
     "sample_rows",
     "scan_k",
     "segment",
+    "silhouette_scores",
 ]

@@ -74,6 +74,7 @@ def segment(
     tolerance: float = 0.005,
     variance_target: float = 0.9,
     fit_sample: int = 50_000,
+    scan_sample: int = 50_000,
     silhouette_sample: int = 10_000,
     n_resamples: int = 20,
     stability_max_points: int = 20_000,
@@ -97,7 +98,7 @@ def segment(
         pca = pca_diagnostics(features.X, features.feature_names, variance_target, random_state)
         X_used = project(features.X, pca)
     with hook("scan_k"):
-        scan = scan_k(X_used, k_values, random_state, n_init, silhouette_sample, fit_sample)
+        scan = scan_k(X_used, k_values, random_state, n_init, silhouette_sample, scan_sample)
         k, rule = choose_k(scan, tolerance)
         scan = mark_chosen(scan, tolerance)
     with hook("fit_final"):

@@ -6,7 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from threadpoolctl import threadpool_limits
 
 from earmark.bench.segmentation import run_benchmark, synthetic_customers
 from earmark.cli import main
@@ -30,7 +33,9 @@ from earmark.segmentation import (
     relabel,
     scan_k,
     segment,
+    silhouette_scores,
 )
+from earmark.segmentation.kselect import silhouette_sample_rows
 
 pytestmark = pytest.mark.unit
 
@@ -111,7 +116,7 @@ def test_cluster_zero_is_the_largest(blobs):
 
 def test_sampled_fits_cover_every_row():
     X, _ = make_blobs(n_samples=3000, centers=3, n_features=4, random_state=5)
-    scan = scan_k(X, range(2, 5), fit_sample=1000, silhouette_sample=500)
+    scan = scan_k(X, range(2, 5), scan_sample=1000, silhouette_sample=500)
     assert scan["fit_rows"].tolist() == [1000] * 3 and scan["silhouette_rows"].tolist() == [500] * 3
     labels, _ = fit_final(X, 3, fit_sample=1000)
     assert labels.shape == (3000,) and set(labels) == {0, 1, 2}
@@ -121,6 +126,93 @@ def test_sampled_fits_cover_every_row():
     assert outliers.rows_fitted == 1000 and outliers.is_outlier.shape == (3000,)
     far = dbscan_outliers(np.vstack([X, [[1e3] * 4]]), sample_size=1000)
     assert far.is_outlier[-1]
+
+
+# --- silhouettes of several labelings in one pass -------------------------------------------------------
+
+
+def _labelings(X: np.ndarray) -> list[np.ndarray]:
+    """KMeans labelings for k = 2..5 and a seeded random labeling with non-contiguous label values."""
+    fits = [KMeans(n_clusters=k, n_init=1, random_state=0).fit(X).labels_ for k in range(2, 6)]
+    return [*fits, np.random.default_rng(1).choice([3, 8, 20], size=len(X))]
+
+
+def test_silhouette_scores_equal_sklearn_on_every_row():
+    X, _ = make_blobs(n_samples=400, centers=4, n_features=3, random_state=11)
+    labelings = _labelings(X)
+    expected = [silhouette_score(X, labels) for labels in labelings]
+    # No sample: sample_size None, or at least the number of rows (sklearn would only reorder them).
+    for sample_size in (None, 400, 10_000):
+        got = silhouette_scores(X, labelings, sample_size=sample_size, random_state=42)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+    # Chunks of a few rows give the same values as one chunk.
+    few_rows = silhouette_scores(X, labelings, working_memory=0.01)
+    np.testing.assert_allclose(few_rows, expected, rtol=0, atol=1e-9)
+    assert silhouette_scores(X, []) == []
+
+
+def test_silhouette_scores_sample_the_rows_sklearn_samples():
+    X, _ = make_blobs(n_samples=900, centers=3, n_features=4, random_state=12)
+    labelings = _labelings(X)
+    for seed in (0, 42):
+        expected = [silhouette_score(X, labels, sample_size=250, random_state=seed) for labels in labelings]
+        got = silhouette_scores(X, labelings, sample_size=250, random_state=seed)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+    # The sample really is sklearn's: the silhouette of those rows alone, in that order.
+    index = silhouette_sample_rows(900, 250, 42)
+    assert index is not None and len(index) == 250 and silhouette_sample_rows(900, 900, 42) is None
+    alone = [silhouette_score(X[index], labels[index]) for labels in labelings]
+    np.testing.assert_allclose(silhouette_scores(X, labelings, 250, 42), alone, rtol=0, atol=1e-9)
+
+
+def test_silhouette_scores_singletons_and_clusters_missing_from_the_sample():
+    X, _ = make_blobs(n_samples=600, centers=3, n_features=2, random_state=13)
+    base = KMeans(n_clusters=3, n_init=1, random_state=0).fit(X).labels_
+    singleton = base.copy()
+    singleton[17] = 9  # a cluster of one row: its silhouette is 0
+    rare = base.copy()
+    rare[[5, 6, 7]] = 7  # a cluster of three rows, which the sample below misses
+    index = silhouette_sample_rows(600, 40, 42)
+    assert not np.isin([5, 6, 7], index).any() and 17 not in index
+    in_sample = base.copy()
+    in_sample[index[0]] = 9  # a cluster of one row inside the sample
+    labelings = [base, singleton, rare, in_sample]
+    every_row = [silhouette_score(X, labels) for labels in labelings]
+    np.testing.assert_allclose(silhouette_scores(X, labelings), every_row, rtol=0, atol=1e-9)
+    sampled = [silhouette_score(X, labels, sample_size=40, random_state=42) for labels in labelings]
+    np.testing.assert_allclose(silhouette_scores(X, labelings, 40, 42), sampled, rtol=0, atol=1e-9)
+    # Fewer than 2 clusters among the measured rows is an error, as in sklearn.
+    with pytest.raises(ValueError, match="1 clusters among 600 rows"):
+        silhouette_scores(X, [base, np.zeros(600, dtype=int)])
+
+
+def test_scan_k_silhouettes_equal_the_per_k_computation():
+    X, _ = make_blobs(n_samples=1500, centers=5, n_features=4, cluster_std=2.0, random_state=14)
+    ks = range(2, 9)
+    scan = scan_k(X, ks, silhouette_sample=600)
+    # The computation before silhouettes were shared: one sklearn silhouette_score per k.
+    rows = []
+    for k in ks:
+        with threadpool_limits(limits=1, user_api="openmp"):
+            model = KMeans(n_clusters=k, init="k-means++", n_init=10, random_state=42).fit(X)
+        labels = model.labels_
+        rows.append(
+            {
+                "k": k,
+                "silhouette": silhouette_score(X, labels, sample_size=600, random_state=42),
+                "calinski_harabasz": calinski_harabasz_score(X, labels),
+                "davies_bouldin": davies_bouldin_score(X, labels),
+                "inertia": model.inertia_,
+                "fit_rows": 1500,
+                "silhouette_rows": 600,
+            }
+        )
+    expected = pd.DataFrame(rows).astype({"k": "int64", "fit_rows": "int64", "silhouette_rows": "int64"})
+    assert scan.columns.tolist() == expected.columns.tolist()
+    others = [column for column in scan.columns if column != "silhouette"]
+    pd.testing.assert_frame_equal(scan[others], expected[others], check_exact=True)
+    np.testing.assert_allclose(scan["silhouette"], expected["silhouette"], rtol=0, atol=1e-9)
+    assert choose_k(scan) == choose_k(expected)
 
 
 # --- k choice, verdict, readings ----------------------------------------------------------------------
