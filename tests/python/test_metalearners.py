@@ -149,6 +149,10 @@ def test_score_rows_keeps_a_trained_customer_out_of_sample(fitted):
         np.testing.assert_allclose(own, fit.effects[name]["nudge"][rows], rtol=1e-9, atol=1e-12)
         pooled = score_rows(fit, frame.iloc[rows], name)["nudge"]
         assert not np.allclose(pooled, own)
+        # rows with and without a fold in one call: each gets what it gets alone
+        mixed_folds = np.where(np.arange(len(rows)) % 2 == 0, fit.nuisances.folds[rows], -1)
+        mixed = score_rows(fit, frame.iloc[rows], name, own_fold=mixed_folds)["nudge"]
+        np.testing.assert_array_equal(mixed, np.where(mixed_folds >= 0, own, pooled))
 
 
 @pytest.mark.integration
