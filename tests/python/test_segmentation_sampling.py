@@ -6,6 +6,7 @@ without the evidence that it is safe."""
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import duckdb
@@ -94,6 +95,22 @@ def test_the_dbt_scan_reads_its_sample_size_from_the_run_parameters():
     assert k_scan_table(space, params)["fit_rows"].tolist() == [600] * 3
     sampled = k_scan_table(space, {**params, "segmentation_scan_sample": 300})
     assert sampled["fit_rows"].tolist() == [300] * 3
+
+
+def test_the_package_defaults_are_the_projects_vars():
+    """The sample sizes live in dbt_project.yml; the package's defaults are copies, checked here, so a
+    notebook calling `segment` or `scan_k` samples like a dbt build."""
+    by_var = {
+        "segmentation_scan_sample": [(scan_k, "scan_sample"), (segment, "scan_sample")],
+        "segmentation_fit_sample": [(fit_final, "fit_sample"), (segment, "fit_sample")],
+        "segmentation_silhouette_sample": [(scan_k, "silhouette_sample"), (segment, "silhouette_sample")],
+        "segmentation_n_init": [(scan_k, "n_init"), (fit_final, "n_init"), (segment, "n_init")],
+        "segmentation_seed": [(scan_k, "random_state"), (fit_final, "random_state")],
+    }
+    for var, copies in by_var.items():
+        for function, argument in copies:
+            default = inspect.signature(function).parameters[argument].default
+            assert default == PROJECT_VARS[var], (var, function.__name__, argument, default)
 
 
 # --- Mall Customers -------------------------------------------------------------------------------------
