@@ -383,8 +383,8 @@ def best_of(seconds: Sequence[float]) -> dict[str, Any]:
 
 
 def measure_in_process(
-    name: str, function: Callable[[], pd.DataFrame], runs: int = BASELINE_RUNS
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+    name: str, function: Callable[[], Any], runs: int = BASELINE_RUNS
+) -> tuple[Any, dict[str, Any]]:
     """Run a baseline `runs` times in this process under the segmentation benchmark's StepRecorder: the
     best wall seconds with every run and their spread (best_of), CPU seconds of the best run, peak RSS of
     the process over the runs (sampled every 5 ms) and how far that peak rose above the process's RSS at

@@ -23,6 +23,10 @@ process as the report:
 Both must equal the dbt table (same customers, equal integer columns and codes, monetary within 1e-6; in
 practice they are bit-identical); the benchmark fails otherwise, so the comparison is of equal work.
 
+The uplift stage has its own peer (`earmark.bench.uplift_stage`): Earmark's fit of the stage's training
+rows against a plain T-learner of the field (scikit-uplift's `TwoModels` in the bench environment) on the
+same rows and trees, both timed in this process as the best of three runs.
+
 dbt's fixed cost per invocation (start-up, project parse, the on-run-start contract check) is reported per
 stage as the wall time not spent in nodes, and per scale as the time of a build that selects nothing.
 """
@@ -61,7 +65,11 @@ from earmark.bench.stages import (
     lineage,
     selectors,
 )
+from earmark.bench.uplift_stage import uplift_baselines
 from earmark.simulate.new_day import split_last_day
+
+# the model whose node fits the uplift learners (earmark.dbt.uplift_scores.campaign_fits)
+UPLIFT_FIT_MODEL = "model.earmark.int_uplift_learner_scores"
 
 # --------------------------------------------------------------------------------------------------
 # One scale
@@ -239,6 +247,11 @@ def bench_scale(
     del panda
     rfm_lineage = lineage(manifest, RFM_MODEL)
     lineage_runs = _rfm_lineage_runs(context, rfm_lineage, scale_dir, progress)
+    # the uplift stage's fit against a plain T-learner of the field, on the rows the stage fitted
+    progress(f"  scale {scale:g} baselines: the uplift fit and a plain T-learner")
+    uplift = uplift_baselines(context.db)
+    uplift["stage_seconds"] = stages["uplift"]["seconds"]
+    uplift["fit_node_seconds"] = timings.get(UPLIFT_FIT_MODEL, float("nan"))
 
     # 7. The incremental build: the last day appended, one dbt build on top of the stages' warehouse.
     days = ", ".join(sorted(set(day.last_day.values())))
@@ -275,6 +288,7 @@ def bench_scale(
             **{f"dbt_rfm_lineage_{key}": value for key, value in best_of(lineage_runs).items()},
             "dbt_rfm_lineage_nodes": len(rfm_lineage),
         },
+        "uplift_baselines": uplift,
     }
 
 

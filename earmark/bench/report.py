@@ -156,6 +156,50 @@ BASELINE_HEADER = (
 )
 
 
+def uplift_rows(result: Mapping[str, Any]) -> list[list[str]]:
+    """One scale's uplift fit against the plain T-learner: best seconds of the warm runs, every run, their
+    spread, memory and the ratio to the peer; then the stage's own node and wall time, one cold run."""
+    up = result.get("uplift_baselines") or {}
+    if "peer" not in up:
+        return []
+    peer = up["peer"]["seconds"]
+    rows = []
+    for label, figures in (
+        (f"peer: {up['peer_name']}, fit on every row, in sample", up["peer"]),
+        ("Earmark: campaign_fits (T, X, DR on cross-fitted nuisances)", up["earmark"]),
+    ):
+        rows.append(
+            [
+                label,
+                f"{figures['seconds']:.2f}",
+                _runs(figures["runs_seconds"]),
+                f"{figures['spread']:.2f}",
+                _n(figures["peak_rss_mb"]),
+                _n(figures["above_start_mb"]),
+                f"{figures['seconds'] / peer:.1f}",
+            ]
+        )
+    for label, seconds in (
+        ("dbt int_uplift_learner_scores (node time, in the stages' build)", up["fit_node_seconds"]),
+        ("dbt stage uplift (wall, one run)", up["stage_seconds"]),
+    ):
+        rows.append([label, f"{seconds:.2f}", "", "", "", "", f"{seconds / peer:.1f}"])
+    return rows
+
+
+UPLIFT_HEADER = ("uplift fit by", "best s", "runs s", "spread", "peak RSS MB", "above start MB", "x peer")
+
+
+def _uplift_line(result: Mapping[str, Any]) -> str:
+    up = result["uplift_baselines"]
+    return (
+        f"Both fit the same {up['training_rows']:,} training rows of {', '.join(up['campaigns'])} "
+        f"({up['arm_fits']} treatment arms against control) on one thread with the same gradient boosting "
+        "trees; the peer has no folds, calibration or propensity model, so it is the floor of any uplift fit "
+        "of these rows, and the ratio is what the out-of-sample evidence costs."
+    )
+
+
 def growth_rows(results: Sequence[Mapping[str, Any]]) -> list[list[str]]:
     """Cost growth from the smallest to the largest scale per stage: how rows and seconds grew, the ratio of
     seconds per row (wall, and work without dbt's fixed cost), and the exponent b of seconds ~ rows^b from
@@ -321,6 +365,9 @@ def format_report(results: Sequence[Mapping[str, Any]], command: str, markdown: 
         ]
         out.append(_table(BASELINE_HEADER, baseline_rows(result), markdown))
         out += ["", _ratio_line(result), ""]
+        if uplift_rows(result):
+            out.append(_table(UPLIFT_HEADER, uplift_rows(result), markdown))
+            out += ["", _uplift_line(result), ""]
         if result.get("incremental"):
             out += [_incremental_line(result), ""]
     if len(results) > 1:
