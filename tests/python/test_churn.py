@@ -79,6 +79,41 @@ def test_the_driving_column_is_every_high_risk_customers_top_driver():
     ]
 
 
+def _shap_of_the_whole_ensemble(model, X: np.ndarray) -> np.ndarray:
+    import shap
+
+    values = np.asarray(shap.TreeExplainer(model).shap_values(X), dtype="float64")
+    return values[..., 1] if values.ndim == 3 else values
+
+
+def test_shap_values_by_route_equal_shap_on_the_whole_ensemble():
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from earmark.churn import make_surrogate
+
+    X, y, _ = _world()
+    # missing values (routed by each split's default) and values sitting exactly on a split threshold
+    X[::7, 1] = np.nan
+    X[::11, 0] = np.nan
+    classifier = make_classifier(3).fit(X, y.astype(int))
+    threshold = next(
+        node["num_threshold"]
+        for node in classifier._predictors[0][0].nodes
+        if not node["is_leaf"] and node["feature_idx"] == 2
+    )
+    X[::13, 2] = threshold
+    surrogate = make_surrogate(3).fit(X, 0.1 - 0.01 * np.nan_to_num(X[:, 0]) + 0.02 * X[:, 2])
+    # more than 64 splits a tree: the route keys no longer fit one integer
+    wide = HistGradientBoostingRegressor(max_leaf_nodes=120, min_samples_leaf=5, max_iter=5).fit(X, y)
+    for model in (classifier, surrogate, wide):
+        np.testing.assert_allclose(
+            shap_values(model, X), _shap_of_the_whole_ensemble(model, X), rtol=0, atol=1e-12
+        )
+    assert max(len(p[0].nodes) for p in wide._predictors) > 129
+    # a constant target grows single-leaf trees: nothing moves any row away from the average
+    assert not shap_values(make_surrogate(3).fit(X, np.full(len(X), 0.5)), X).any()
+
+
 def test_surrogate_of_a_smooth_score_is_faithful_and_groups_get_their_drivers():
     X, _, groups = _world()
     target = 0.1 - 0.01 * X[:, 0]
