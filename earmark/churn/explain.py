@@ -13,6 +13,7 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import GroupKFold
 
 from earmark.churn.labels import phrase
+from earmark.parallel import jobs_for, run_tasks
 from earmark.uplift.learners import make_learner
 
 TOP_DRIVERS = 3
@@ -114,18 +115,45 @@ def make_surrogate(random_state: int) -> HistGradientBoostingRegressor:
     return make_learner("hist_gradient_boosting", "continuous", random_state)
 
 
+def _surrogate_predictions(
+    X: np.ndarray, target: np.ndarray, train: np.ndarray, test: np.ndarray | None, random_state: int
+) -> np.ndarray | BaseEstimator:
+    """A surrogate fit on the `train` rows: its predictions of the `test` rows, or itself without them."""
+    model = make_surrogate(random_state).fit(X[train], target[train])
+    return model if test is None else model.predict(X[test])
+
+
+def fit_surrogate(
+    X: np.ndarray,
+    target: np.ndarray,
+    groups: np.ndarray,
+    n_folds: int,
+    random_state: int,
+    n_jobs: int | None = None,
+) -> tuple[BaseEstimator, float]:
+    """The surrogate fit on every row, and its out-of-fold R^2 against the scores it mimics, folds by
+    group: how much of the scores' variation it reproduces on accounts it did not see (NaN when that
+    cannot be measured). The fold fits and the final one run in up to `n_jobs` worker processes (None:
+    earmark.parallel.jobs_for), with the same result whatever their number."""
+    folds = min(n_folds, len(np.unique(groups)))
+    measurable = folds >= 2 and np.ptp(target) > 0
+    splits = list(GroupKFold(n_splits=folds).split(X, target, groups)) if measurable else []
+    tasks = [(_surrogate_predictions, (X, target, np.arange(len(target)), None, random_state))]
+    tasks += [(_surrogate_predictions, (X, target, train, test, random_state)) for train, test in splits]
+    model, *fold_predictions = run_tasks(tasks, jobs_for(len(target), n_jobs))
+    if not measurable:
+        return model, float("nan")
+    predicted = np.empty(len(target))
+    for (_, test), values in zip(splits, fold_predictions, strict=True):
+        predicted[test] = values
+    return model, float(r2_score(target, predicted))
+
+
 def surrogate_fidelity(
     X: np.ndarray, target: np.ndarray, groups: np.ndarray, n_folds: int, random_state: int
 ) -> float:
-    """Out-of-fold R^2 of the surrogate against the scores it mimics, folds by group: how much of the
-    scores' variation the surrogate reproduces on accounts it did not see (NaN when it cannot be measured)."""
-    folds = min(n_folds, len(np.unique(groups)))
-    if folds < 2 or np.ptp(target) == 0:
-        return float("nan")
-    predicted = np.empty(len(target))
-    for train, test in GroupKFold(n_splits=folds).split(X, target, groups):
-        predicted[test] = make_surrogate(random_state).fit(X[train], target[train]).predict(X[test])
-    return float(r2_score(target, predicted))
+    """The out-of-fold R^2 of `fit_surrogate` alone."""
+    return fit_surrogate(X, target, groups, n_folds, random_state)[1]
 
 
 def group_drivers(

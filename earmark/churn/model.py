@@ -13,6 +13,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
+from earmark.parallel import jobs_for, run_tasks
 from earmark.uplift.learners import make_learner
 
 GAINS_COLUMNS: dict[str, str] = {
@@ -48,17 +49,34 @@ def not_estimable_reason(y: np.ndarray, groups: np.ndarray, n_folds: int) -> str
     return None
 
 
+def _fold_scores(
+    X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray, random_state: int
+) -> np.ndarray:
+    """P(churn) of one fold's rows from a classifier of the other folds' rows."""
+    return make_classifier(random_state).fit(X[train], y[train]).predict_proba(X[test])[:, 1]
+
+
 def out_of_fold_scores(
-    X: np.ndarray, y: np.ndarray, groups: np.ndarray, n_folds: int, random_state: int
+    X: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    n_folds: int,
+    random_state: int,
+    n_jobs: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(P(churn) of each row from the fold model that did not see its group, the row's fold 0..n-1)."""
+    """(P(churn) of each row from the fold model that did not see its group, the row's fold 0..n-1). The
+    folds are fitted in up to `n_jobs` worker processes (None: earmark.parallel.jobs_for), with the same
+    result whatever their number."""
     y = np.asarray(y, dtype=int)
     scores = np.full(len(y), np.nan)
     folds = np.full(len(y), -1, dtype="int64")
     splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
-    for fold, (train, test) in enumerate(splitter.split(X, y, groups)):
-        model = make_classifier(random_state).fit(X[train], y[train])
-        scores[test] = model.predict_proba(X[test])[:, 1]
+    splits = list(splitter.split(X, y, groups))
+    tasks = [(_fold_scores, (X, y, train, test, random_state)) for train, test in splits]
+    for fold, ((_, test), predicted) in enumerate(
+        zip(splits, run_tasks(tasks, jobs_for(len(y), n_jobs)), strict=True)
+    ):
+        scores[test] = predicted
         folds[test] = fold
     return scores, folds
 

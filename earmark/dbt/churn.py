@@ -19,14 +19,13 @@ import pandas as pd
 from earmark.churn import (
     TOP_DRIVERS,
     auc,
+    fit_surrogate,
     gains_table,
     group_drivers,
     make_classifier,
-    make_surrogate,
     not_estimable_reason,
     out_of_fold_scores,
     shap_values,
-    surrogate_fidelity,
     top_drivers,
 )
 from earmark.dbt.model_io import empty_frame
@@ -248,8 +247,8 @@ def account_uplift_drivers_table(
         X, names = apply_design(scored, spec)
         target = scored["uplift"].to_numpy("float64")
         accounts = accounts_of(scored["customer_id"], account_of)
-        r2 = surrogate_fidelity(X, target, accounts, int(params["uplift_folds"]), seed)
-        contributions = shap_values(make_surrogate(seed).fit(X, target), X)
+        surrogate, r2 = fit_surrogate(X, target, accounts, int(params["uplift_folds"]), seed)
+        contributions = shap_values(surrogate, X)
         drivers = group_drivers(contributions, X, accounts, names, typical, UPLIFT_OUTCOME)
         per_account = pd.DataFrame({"group": accounts, "uplift": target}).groupby("group")["uplift"]
         drivers = drivers.merge(

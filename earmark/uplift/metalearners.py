@@ -46,6 +46,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
+from earmark.parallel import jobs_for, run_tasks
 from earmark.uplift.design import DesignSpec, apply_design
 from earmark.uplift.learners import (
     DEFAULT_LEARNER,
@@ -215,6 +216,44 @@ def _predict_propensity(model: BaseEstimator, X: np.ndarray, n_classes: int) -> 
     return out
 
 
+def _outcome_task(
+    X: np.ndarray,
+    y: np.ndarray,
+    rows: np.ndarray,
+    scored: np.ndarray,
+    learner: str,
+    outcome_type: str,
+    calibrate: bool,
+    random_state: int,
+) -> tuple[BaseEstimator, str, np.ndarray]:
+    """One fold's outcome model of one arm, with its calibration and its predictions of the fold's rows."""
+    model, calibration = fit_outcome_model(
+        X[rows],
+        y[rows],
+        learner=learner,
+        outcome_type=outcome_type,
+        calibrate=calibrate,
+        random_state=random_state,
+    )
+    return model, calibration, predict_outcome(model, X[scored], outcome_type)
+
+
+def _propensity_task(
+    X: np.ndarray, labels: np.ndarray, rows: np.ndarray, scored: np.ndarray, n_classes: int, random_state: int
+) -> tuple[BaseEstimator, np.ndarray]:
+    """One fold's assignment model and its raw probabilities of the fold's rows."""
+    model = fit_propensity(X[rows], labels[rows], n_classes, random_state)
+    return model, _predict_propensity(model, X[scored], n_classes)
+
+
+def _regression_task(
+    X: np.ndarray, target: np.ndarray, rows: np.ndarray, scored: np.ndarray, learner: str, random_state: int
+) -> tuple[BaseEstimator, np.ndarray]:
+    """One final-stage regression (X- or DR-learner, one fold) and its predictions of the fold's rows."""
+    model = _fit_regression(X, target, rows, learner, random_state)
+    return model, predict_outcome(model, X[scored], "continuous")
+
+
 def fit_nuisances(
     frame: pd.DataFrame,
     *,
@@ -232,6 +271,7 @@ def fit_nuisances(
     max_train_rows: int | None = DEFAULT_MAX_TRAIN_ROWS,
     n_threads: int | None = 1,
     groups: np.ndarray | None = None,
+    n_jobs: int | None = None,
 ) -> Nuisances:
     """Cross-fitted outcome and assignment models for every row of `frame` (see the module doc).
 
@@ -240,7 +280,8 @@ def fit_nuisances(
     cross-fitting), so nothing learned from an account's other users, or from its assignment when a
     campaign treated whole accounts, scores it; groups are dealt to folds by the hash of their key.
     Rows with a null outcome are scored but never trained on. Each model trains on at most
-    `max_train_rows` rows (a seeded sample above that)."""
+    `max_train_rows` rows (a seeded sample above that). The fits run in up to `n_jobs` worker processes
+    (None: earmark.parallel.jobs_for), with the same result whatever their number."""
     if not 0.0 < clip < 0.5:
         raise ValueError(f"the propensity clip must lie in (0, 0.5), got {clip}")
     arms, treatment_arms, y, known, spec, X, strata = campaign_arrays(
@@ -267,26 +308,25 @@ def fit_nuisances(
     outcome_models: dict[tuple[int, str], BaseEstimator] = {}
     propensity_models: dict[int, BaseEstimator] = {}
     calibrations: set[str] = set()
-    with threads(n_threads):
-        for f in range(n_folds):
-            scored = np.flatnonzero(folds == f)
-            for a, arm in enumerate(order):
-                available = np.flatnonzero((arms == arm) & (folds != f) & known)
-                rows = subsample(available, max_train_rows, [random_state, f, a])
-                model, calibration = fit_outcome_model(
-                    X[rows],
-                    y[rows],
-                    learner=learner,
-                    outcome_type=outcome_type,
-                    calibrate=calibrate,
-                    random_state=random_state,
-                )
-                calibrations.add(calibration)
-                mu[arm][scored] = predict_outcome(model, X[scored], outcome_type)
-                outcome_models[(f, arm)] = model
-            rows = subsample(np.flatnonzero(folds != f), max_train_rows, [random_state, f, len(order)])
-            propensity_models[f] = fit_propensity(X[rows], labels[rows], len(order), random_state)
-            raw_propensity[scored] = _predict_propensity(propensity_models[f], X[scored], len(order))
+    # every fold's outcome models and assignment model are independent fits: one task each
+    tasks, slots = [], []
+    for f in range(n_folds):
+        scored = np.flatnonzero(folds == f)
+        for a, arm in enumerate(order):
+            available = np.flatnonzero((arms == arm) & (folds != f) & known)
+            rows = subsample(available, max_train_rows, [random_state, f, a])
+            options = (learner, outcome_type, calibrate, random_state)
+            tasks.append((_outcome_task, (X, y, rows, scored, *options)))
+            slots.append((f, arm, scored))
+        rows = subsample(np.flatnonzero(folds != f), max_train_rows, [random_state, f, len(order)])
+        tasks.append((_propensity_task, (X, labels, rows, scored, len(order), random_state)))
+        slots.append((f, None, scored))
+    for (f, arm, scored), result in zip(slots, run_tasks(tasks, jobs_for(n, n_jobs), n_threads), strict=True):
+        if arm is None:
+            propensity_models[f], raw_propensity[scored] = result
+        else:
+            outcome_models[(f, arm)], calibration, mu[arm][scored] = result
+            calibrations.add(calibration)
     # calibrate each fold's assignment model on the other folds' out-of-fold predictions
     calibrated = raw_propensity.copy()
     for f in range(n_folds):
@@ -403,6 +443,7 @@ def fit_uplift(
     max_train_rows: int | None = DEFAULT_MAX_TRAIN_ROWS,
     n_threads: int | None = 1,
     groups: np.ndarray | None = None,
+    n_jobs: int | None = None,
 ) -> UpliftFit:
     """Out-of-fold effects of every requested meta-learner (see the module doc). Deterministic, and the
     same under any row order of `frame` (folds come from `keys`; sample draws from positions, so sort the
@@ -426,47 +467,53 @@ def fit_uplift(
         max_train_rows=max_train_rows,
         n_threads=n_threads,
         groups=groups,
+        n_jobs=n_jobs,
     )
     phi = pseudo_outcomes(nu)
     n = len(frame)
     effects: dict[str, dict[str, np.ndarray]] = {}
-    final_models: dict[tuple[str, str, int, str], BaseEstimator] = {}
     control = nu.arms == nu.control_arm
-    with threads(n_threads):
-        if "t_learner" in learners:
-            effects["t_learner"] = {a: nu.mu[a] - nu.mu[nu.control_arm] for a in nu.treatment_arms}
-        if "x_learner" in learners:
-            effects["x_learner"] = {}
-            for j, arm in enumerate(nu.treatment_arms):
-                in_arm = nu.arms == arm
-                imputed = np.where(in_arm, nu.y - nu.mu[nu.control_arm], nu.mu[arm] - nu.y)
-                g = nu.propensity[arm] / (nu.propensity[arm] + nu.propensity[nu.control_arm])
-                tau = np.full(n, np.nan)
-                for f in range(n_folds):
-                    scored = np.flatnonzero(nu.folds == f)
-                    parts = {}
-                    for part, mask in (("treated", in_arm), ("control", control)):
-                        available = np.flatnonzero(mask & (nu.folds != f) & nu.known)
-                        rows = subsample(
-                            available, max_train_rows, [random_state, f, j, 1 + (part == "control")]
-                        )
-                        model = _fit_regression(nu.X, imputed, rows, learner, random_state)
-                        final_models[("x_learner", arm, f, part)] = model
-                        parts[part] = predict_outcome(model, nu.X[scored], "continuous")
-                    tau[scored] = g[scored] * parts["control"] + (1.0 - g[scored]) * parts["treated"]
-                effects["x_learner"][arm] = tau
-        if "dr_learner" in learners:
-            effects["dr_learner"] = {}
-            for j, arm in enumerate(nu.treatment_arms):
-                tau = np.full(n, np.nan)
-                for f in range(n_folds):
-                    scored = np.flatnonzero(nu.folds == f)
-                    available = np.flatnonzero((nu.folds != f) & nu.known)
-                    rows = subsample(available, max_train_rows, [random_state, f, j, 3])
-                    model = _fit_regression(nu.X, phi[arm], rows, learner, random_state)
-                    final_models[("dr_learner", arm, f, "dr")] = model
-                    tau[scored] = predict_outcome(model, nu.X[scored], "continuous")
-                effects["dr_learner"][arm] = tau
+    if "t_learner" in learners:
+        effects["t_learner"] = {a: nu.mu[a] - nu.mu[nu.control_arm] for a in nu.treatment_arms}
+    # every final-stage regression (learner, arm, fold, part) is an independent fit: one task each
+    tasks, slots = [], []
+    for j, arm in enumerate(nu.treatment_arms):
+        in_arm = nu.arms == arm
+        imputed = np.where(in_arm, nu.y - nu.mu[nu.control_arm], nu.mu[arm] - nu.y)
+        for f in range(n_folds):
+            scored = np.flatnonzero(nu.folds == f)
+            if "x_learner" in learners:
+                for part, mask in (("treated", in_arm), ("control", control)):
+                    available = np.flatnonzero(mask & (nu.folds != f) & nu.known)
+                    rows = subsample(available, max_train_rows, [random_state, f, j, 1 + (part == "control")])
+                    tasks.append((_regression_task, (nu.X, imputed, rows, scored, learner, random_state)))
+                    slots.append(("x_learner", arm, f, part))
+            if "dr_learner" in learners:
+                available = np.flatnonzero((nu.folds != f) & nu.known)
+                rows = subsample(available, max_train_rows, [random_state, f, j, 3])
+                tasks.append((_regression_task, (nu.X, phi[arm], rows, scored, learner, random_state)))
+                slots.append(("dr_learner", arm, f, "dr"))
+    results = dict(zip(slots, run_tasks(tasks, jobs_for(n, n_jobs), n_threads), strict=True))
+    # the models in the order a fold-by-fold loop of each learner would store them
+    final_models = {
+        slot: results[slot][0] for slot in sorted(results, key=lambda key: META_LEARNERS.index(key[0]))
+    }
+    for name in ("x_learner", "dr_learner"):
+        if name not in learners:
+            continue
+        effects[name] = {}
+        for arm in nu.treatment_arms:
+            g = nu.propensity[arm] / (nu.propensity[arm] + nu.propensity[nu.control_arm])
+            tau = np.full(n, np.nan)
+            for f in range(n_folds):
+                scored = np.flatnonzero(nu.folds == f)
+                if name == "x_learner":
+                    treated_part = results[(name, arm, f, "treated")][1]
+                    control_part = results[(name, arm, f, "control")][1]
+                    tau[scored] = g[scored] * control_part + (1.0 - g[scored]) * treated_part
+                else:
+                    tau[scored] = results[(name, arm, f, "dr")][1]
+            effects[name][arm] = tau
     return UpliftFit(
         nuisances=nu,
         phi=phi,

@@ -1,0 +1,77 @@
+"""earmark.parallel: fits spread over worker processes give the same results, bit for bit, as in the
+calling process; the worker count comes from EARMARK_JOBS or the cores, and small inputs stay local."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_metalearners import confounded_frame
+
+from earmark import parallel
+from earmark.churn import fit_surrogate, out_of_fold_scores
+from earmark.uplift.metalearners import fit_uplift
+
+pytestmark = pytest.mark.unit
+
+
+def test_uplift_fits_are_bitwise_the_same_in_workers():
+    frame, effect = confounded_frame(n=4000)
+    fits = {
+        jobs: fit_uplift(
+            frame,
+            outcome="converted",
+            outcome_type="binary",
+            covariates=["activity", "noise"],
+            keys=frame["customer_id"].to_numpy(),
+            n_jobs=jobs,
+        )
+        for jobs in (1, 2)
+    }
+    local, workers = fits[1], fits[2]
+    for arm in local.nuisances.mu:
+        np.testing.assert_array_equal(local.nuisances.mu[arm], workers.nuisances.mu[arm])
+        np.testing.assert_array_equal(local.nuisances.propensity[arm], workers.nuisances.propensity[arm])
+    for name, effects in local.effects.items():
+        np.testing.assert_array_equal(effects["nudge"], workers.effects[name]["nudge"])
+    # the same fold models, stored in the same order
+    assert list(local.final_models) == list(workers.final_models)
+    assert list(local.nuisances.outcome_models) == list(workers.nuisances.outcome_models)
+    X = local.nuisances.X
+    for key, model in local.final_models.items():
+        np.testing.assert_array_equal(model.predict(X), workers.final_models[key].predict(X))
+    # and the fit is a real one: the DR learner ranks the two true effect groups apart
+    dr = local.effects["dr_learner"]["nudge"]
+    assert dr[effect > 0].mean() - dr[effect < 0].mean() > 0.1
+
+
+def test_churn_folds_and_the_surrogate_are_bitwise_the_same_in_workers():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(3000, 4))
+    y = rng.random(3000) < 1 / (1 + np.exp(-2 * X[:, 0]))
+    groups = np.arange(3000) // 3
+    local_scores, local_folds = out_of_fold_scores(X, y, groups, 5, 7, n_jobs=1)
+    worker_scores, worker_folds = out_of_fold_scores(X, y, groups, 5, 7, n_jobs=2)
+    np.testing.assert_array_equal(local_scores, worker_scores)
+    np.testing.assert_array_equal(local_folds, worker_folds)
+    target = 0.2 * X[:, 0] + 0.05 * X[:, 1]
+    local_model, local_r2 = fit_surrogate(X, target, groups, 5, 7, n_jobs=1)
+    worker_model, worker_r2 = fit_surrogate(X, target, groups, 5, 7, n_jobs=2)
+    assert local_r2 == worker_r2 > 0.9
+    np.testing.assert_array_equal(local_model.predict(X), worker_model.predict(X))
+
+
+def test_the_worker_count(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv(parallel.JOBS_VARIABLE, "3")
+    assert parallel.available_jobs() == 3
+    assert parallel.jobs_for(parallel.MIN_PARALLEL_ROWS) == 3
+    assert parallel.jobs_for(parallel.MIN_PARALLEL_ROWS - 1) == 1
+    assert parallel.jobs_for(10, n_jobs=2) == 2
+    for bad in ("0", "two"):
+        monkeypatch.setenv(parallel.JOBS_VARIABLE, bad)
+        with pytest.raises(ValueError, match="EARMARK_JOBS"):
+            parallel.available_jobs()
+    monkeypatch.delenv(parallel.JOBS_VARIABLE)
+    assert parallel.available_jobs() >= 1
+    # one task, or one job, never starts a worker: the function runs here
+    assert parallel.run_tasks([(abs, (-2,))], n_jobs=4) == [2]
+    assert parallel.run_tasks([(abs, (-2,)), (abs, (3,))], n_jobs=1) == [2, 3]
