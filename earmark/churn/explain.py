@@ -172,21 +172,25 @@ def group_drivers(
     mean_values = (
         pd.DataFrame(values, columns=names).assign(_group=groups).groupby("_group", sort=True).mean()
     )
-    rows = []
-    for group, row in means.iterrows():
-        sizes = row.to_numpy("float64")
-        for rank, column in enumerate(np.argsort(-np.abs(sizes), kind="mergesort")[:k], start=1):
-            value = float(mean_values.loc[group].iloc[column])
-            rows.append(
-                {
-                    "group": group,
-                    "rank": rank,
-                    "feature": names[column],
-                    "mean_value": value,
-                    "mean_contribution": float(sizes[column]),
-                    "phrase": phrase(names[column], value, typical[column], sizes[column], outcome),
-                }
-            )
+    sizes = means.to_numpy("float64")
+    # per group, its columns by absolute mean contribution (mergesort: ties keep the column order)
+    ranked = np.argsort(-np.abs(sizes), axis=1, kind="mergesort")[:, :k]
+    top = ranked.shape[1]
+    row = np.repeat(np.arange(len(means)), top)
+    column = ranked.ravel()
+    value = mean_values.to_numpy("float64")[row, column]
+    size = sizes[row, column]
     return pd.DataFrame(
-        rows, columns=["group", "rank", "feature", "mean_value", "mean_contribution", "phrase"]
+        {
+            "group": means.index.to_numpy()[row],
+            "rank": np.tile(np.arange(1, top + 1), len(means)),
+            "feature": [names[c] for c in column],
+            "mean_value": value,
+            "mean_contribution": size,
+            "phrase": [
+                phrase(names[c], v, typical[c], s, outcome)
+                for c, v, s in zip(column, value, size, strict=True)
+            ],
+        },
+        columns=["group", "rank", "feature", "mean_value", "mean_contribution", "phrase"],
     )
