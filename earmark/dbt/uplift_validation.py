@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from earmark.dbt.model_io import empty_frame
+from earmark.parallel import jobs_for, run_tasks
 from earmark.uplift import evaluate_uplift, ipw_weights, propensity_auc
 
 VALIDATION_COLUMNS = {
@@ -55,6 +56,8 @@ def validation_rows(scores: pd.DataFrame, params: dict) -> pd.DataFrame:
     tables = []
     if scores.empty:
         return empty_frame({"validation_row_id": "str", **VALIDATION_COLUMNS})
+    # every (arm, estimator) bootstrap is independent: one task each, in worker processes on big inputs
+    tasks, slots = [], []
     for arm in sorted(scores.loc[~scores["is_control_arm"], "scored_arm"].unique()):
         rows = scores[(scores["scored_arm"] == arm) & scores["observed_arm"].isin([arm, "control"])]
         # a stable order (never the file's) before the seeded bootstrap: campaign, customer, fold (a hash)
@@ -65,20 +68,21 @@ def validation_rows(scores: pd.DataFrame, params: dict) -> pd.DataFrame:
         propensity = rows["treatment_propensity"].to_numpy(dtype="float64")
         auc = propensity_auc(treated, propensity)
         for estimator, weights in (("randomised", None), ("ipw", ipw_weights(treated, propensity))):
-            result = evaluate_uplift(uplift, treated, y, weights=weights, n_boot=n_boot, random_state=seed)
-            summary = result["summary"].assign(section="summary", position=np.nan)
-            curve = result["curve"].rename(columns={"incremental_gain": "value"})
-            curve = curve.assign(
-                section="curve", metric="incremental_gain", position=curve["fraction_targeted"]
-            )
-            deciles = result["deciles"].rename(columns={"observed_uplift": "value"})
-            deciles = deciles.assign(section="decile", metric="observed_uplift", position=deciles["decile"])
-            for table in (summary, curve, deciles):
-                table["arm"] = arm
-                table["estimator"] = estimator
-                table["assignment_auc"] = auc
-                table["rows_evaluated"] = len(rows)
-                tables.append(table)
+            tasks.append((evaluate_uplift, (uplift, treated, y, weights, n_boot, seed)))
+            slots.append((arm, estimator, auc, len(rows)))
+    results = run_tasks(tasks, jobs_for(len(scores)))
+    for (arm, estimator, auc, n_rows), result in zip(slots, results, strict=True):
+        summary = result["summary"].assign(section="summary", position=np.nan)
+        curve = result["curve"].rename(columns={"incremental_gain": "value"})
+        curve = curve.assign(section="curve", metric="incremental_gain", position=curve["fraction_targeted"])
+        deciles = result["deciles"].rename(columns={"observed_uplift": "value"})
+        deciles = deciles.assign(section="decile", metric="observed_uplift", position=deciles["decile"])
+        for table in (summary, curve, deciles):
+            table["arm"] = arm
+            table["estimator"] = estimator
+            table["assignment_auc"] = auc
+            table["rows_evaluated"] = n_rows
+            tables.append(table)
     combined = pd.concat(tables, ignore_index=True)
     for column in VALIDATION_COLUMNS:
         if column not in combined:
