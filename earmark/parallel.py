@@ -14,11 +14,12 @@ default is the cores this process may use.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from earmark.uplift.tlearner import threads
+from threadpoolctl import threadpool_limits
 
 # below this many rows a fit takes less than the workers' start-up and copies cost
 MIN_PARALLEL_ROWS = 10_000
@@ -57,7 +58,8 @@ def run_tasks(tasks: Sequence[Task], n_jobs: int, n_threads: int | None = 1) -> 
     `n_threads` OpenMP/BLAS threads per fit. Functions must be importable (module level)."""
     jobs = min(n_jobs, len(tasks))
     if jobs <= 1:
-        with threads(n_threads):
+        # the limit earmark.uplift.tlearner.threads sets (imported from there, this module would be circular)
+        with threadpool_limits(limits=n_threads) if n_threads else contextlib.nullcontext():
             return [function(*args) for function, args in tasks]
     from joblib import Parallel, delayed, parallel_config
 

@@ -28,6 +28,8 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, pairw
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
+from earmark.parallel import jobs_for, run_tasks
+
 # Memory (MB) per chunk of pairwise distances in the silhouette: sklearn's default 1024 MB makes a
 # 10,000-row silhouette cost ~0.8 GB of RSS; 128 MB gives the same value faster, in less memory.
 SILHOUETTE_WORKING_MEMORY_MB = 128
@@ -159,6 +161,23 @@ def silhouette_scores(
     return scores
 
 
+def _scan_one(
+    X: np.ndarray, k: int, random_state: int, n_init: int
+) -> tuple[np.ndarray, float, float, float]:
+    """One k of the scan: (labels, inertia, Calinski-Harabasz, Davies-Bouldin); NaN metrics when the fit
+    found fewer than 2 distinct clusters."""
+    model = _fit(X, k, random_state, n_init)
+    labels = model.labels_
+    if len(np.unique(labels)) < 2:
+        return labels, float(model.inertia_), float("nan"), float("nan")
+    return (
+        labels,
+        float(model.inertia_),
+        float(calinski_harabasz_score(X, labels)),
+        float(davies_bouldin_score(X, labels)),
+    )
+
+
 def scan_k(
     X: np.ndarray,
     k_values: Iterable[int] = range(2, 11),
@@ -190,14 +209,10 @@ def scan_k(
         raise ValueError(f"k must be between 2 and {n_fit - 1} for {n_fit} fitted rows, got {ks}")
     sil_rows = min(n_fit, silhouette_sample)
     rows, measured = [], []
-    for k in ks:
-        model = _fit(Xf, k, random_state, n_init)
-        labels = model.labels_
-        if len(np.unique(labels)) < 2:
-            ch = db = float("nan")
-        else:
-            ch = calinski_harabasz_score(Xf, labels)
-            db = davies_bouldin_score(Xf, labels)
+    # every k is an independent seeded fit: in worker processes on big inputs, the same either way
+    tasks = [(_scan_one, (Xf, k, random_state, n_init)) for k in ks]
+    for k, (labels, inertia, ch, db) in zip(ks, run_tasks(tasks, jobs_for(n_fit)), strict=True):
+        if not np.isnan(ch):
             measured.append((len(rows), labels))
         rows.append(
             {
@@ -205,7 +220,7 @@ def scan_k(
                 "silhouette": float("nan"),
                 "calinski_harabasz": float(ch),
                 "davies_bouldin": float(db),
-                "inertia": float(model.inertia_),
+                "inertia": inertia,
                 "fit_rows": n_fit,
                 "silhouette_rows": sil_rows,
             }

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
+from earmark.parallel import jobs_for, run_tasks
 from earmark.segmentation.kselect import _fit
 
 READINGS: tuple[tuple[float, str], ...] = (
@@ -58,6 +59,29 @@ class StabilityResult:
     sample_size: int
 
 
+def _resample_agreement(
+    X: np.ndarray, labels: np.ndarray, k: int, seed: np.random.SeedSequence, size: int, n_init: int
+) -> tuple[np.ndarray, float]:
+    """One resample (see bootstrap_stability): each reference cluster's best Jaccard similarity (NaN for
+    a cluster with no drawn member) and the adjusted Rand index, on the distinct drawn rows."""
+    rng = np.random.default_rng(seed)
+    drawn = rng.integers(0, len(X), size=size)
+    fit_seed = int(rng.integers(0, 2**31 - 1))
+    model = _fit(X[drawn], k, fit_seed, n_init)
+    distinct, first = np.unique(drawn, return_index=True)
+    reference = labels[distinct]
+    resampled = model.labels_[first].astype("int64")
+    table = np.zeros((k, k), dtype="int64")
+    np.add.at(table, (reference, resampled), 1)
+    union = table.sum(axis=1)[:, None] + table.sum(axis=0)[None, :] - table
+    with np.errstate(invalid="ignore", divide="ignore"):
+        similarity = np.where(union > 0, table / np.maximum(union, 1), 0.0)
+    present = table.sum(axis=1) > 0
+    jaccard = np.full(k, np.nan)
+    jaccard[present] = similarity[present].max(axis=1)
+    return jaccard, float(adjusted_rand_score(reference, resampled))
+
+
 def bootstrap_stability(
     X: np.ndarray,
     labels: np.ndarray,
@@ -88,24 +112,11 @@ def bootstrap_stability(
         raise ValueError("n_resamples must be >= 1")
     size = min(n, max_points)
     children = np.random.SeedSequence(random_state).spawn(n_resamples)
-    jaccard = np.full((n_resamples, k), np.nan)
-    ari = np.empty(n_resamples)
-    for b, child in enumerate(children):
-        rng = np.random.default_rng(child)
-        drawn = rng.integers(0, n, size=size)
-        fit_seed = int(rng.integers(0, 2**31 - 1))
-        model = _fit(X[drawn], k, fit_seed, n_init)
-        distinct, first = np.unique(drawn, return_index=True)
-        reference = labels[distinct]
-        resampled = model.labels_[first].astype("int64")
-        table = np.zeros((k, k), dtype="int64")
-        np.add.at(table, (reference, resampled), 1)
-        union = table.sum(axis=1)[:, None] + table.sum(axis=0)[None, :] - table
-        with np.errstate(invalid="ignore", divide="ignore"):
-            similarity = np.where(union > 0, table / np.maximum(union, 1), 0.0)
-        present = table.sum(axis=1) > 0
-        jaccard[b, present] = similarity[present].max(axis=1)
-        ari[b] = adjusted_rand_score(reference, resampled)
+    # every resample is an independent seeded fit: in worker processes on big inputs, the same either way
+    tasks = [(_resample_agreement, (X, labels, k, child, size, n_init)) for child in children]
+    agreements = run_tasks(tasks, jobs_for(size))
+    jaccard = np.vstack([row for row, _ in agreements])
+    ari = np.array([value for _, value in agreements], dtype="float64")
 
     clusters = np.arange(k)
     counted = (~np.isnan(jaccard)).sum(axis=0)

@@ -4,6 +4,7 @@ calling process; the worker count comes from EARMARK_JOBS or the cores, and smal
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_metalearners import confounded_frame
 
@@ -75,3 +76,25 @@ def test_the_worker_count(monkeypatch: pytest.MonkeyPatch):
     # one task, or one job, never starts a worker: the function runs here
     assert parallel.run_tasks([(abs, (-2,))], n_jobs=4) == [2]
     assert parallel.run_tasks([(abs, (-2,)), (abs, (3,))], n_jobs=1) == [2, 3]
+
+
+def test_the_k_scan_and_the_stability_bootstrap_are_the_same_in_workers(monkeypatch: pytest.MonkeyPatch):
+    from earmark.segmentation.kselect import scan_k
+    from earmark.segmentation.stability import bootstrap_stability
+
+    rng = np.random.default_rng(5)
+    centers = np.array([[0.0, 0.0], [6.0, 0.0], [0.0, 6.0]])
+    X = np.vstack([center + rng.normal(size=(300, 2)) for center in centers])
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ROWS", 0)
+    results = {}
+    for jobs in ("1", "2"):
+        monkeypatch.setenv(parallel.JOBS_VARIABLE, jobs)
+        scan = scan_k(X, range(2, 6), random_state=3, n_init=2)
+        labels = np.repeat(np.arange(3), 300)
+        results[jobs] = (scan, bootstrap_stability(X, labels, 3, n_resamples=6, random_state=3, n_init=2))
+    (scan_1, stable_1), (scan_2, stable_2) = results["1"], results["2"]
+    pd.testing.assert_frame_equal(scan_1, scan_2, check_exact=True)
+    pd.testing.assert_frame_equal(stable_1.per_resample, stable_2.per_resample, check_exact=True)
+    # three well separated blobs: the scan's best silhouette is at k = 3, and every resample finds them
+    assert scan_1.loc[scan_1["silhouette"].idxmax(), "k"] == 3
+    assert stable_1.mean_ari > 0.95
