@@ -19,12 +19,14 @@ from earmark.bench.stages import BUILD_RESOURCE_TYPES, DBT_STAGES, StageAssignme
 
 @dataclasses.dataclass
 class Measured:
-    """A finished child process: wall seconds, peak resident set (MB, the child and the descendants it
-    waited for) and exit code."""
+    """A finished child process: wall seconds, peak resident set (MB: the largest single process among
+    the child and the descendants it waited for), the peak of the child's and all its descendants'
+    resident sets summed (MB, sampled; 0 when it ended before the first sample) and exit code."""
 
     seconds: float
     peak_rss_mb: float
     returncode: int
+    tree_peak_mb: float = 0.0
 
 
 # The launcher a measured command runs under: a bare interpreter that starts the command, reaps it with
@@ -32,15 +34,49 @@ class Measured:
 # ru_maxrss at the resident size of the process it was forked from (exec records the old address space's
 # high-water mark): forked straight from the benchmark, which holds the baselines' data frames, every
 # stage would report at least the benchmark's own size. Forked from this ~10 MB launcher it does not.
+# ru_maxrss is the largest single process, not the sum of those alive at once (dbt and the worker
+# processes of earmark.parallel), so the launcher also samples, every TREE_SAMPLE_SECONDS, the summed
+# resident set of the child and all its descendants from /proc.
+TREE_SAMPLE_SECONDS = 0.2
 LAUNCHER = """
 import json, os, subprocess, sys, time
-log, cwd, *command = sys.argv[1:]
+log, cwd, interval, *command = sys.argv[1:]
+page = os.sysconf("SC_PAGE_SIZE")
+
+def tree_rss(root):
+    parent = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    tree, frontier = {root}, [root]
+    while frontier:
+        frontier = [pid for pid, ppid in parent.items() if ppid in frontier and pid not in tree]
+        tree.update(frontier)
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/statm") as statm:
+                total += int(statm.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
 with open(log, "w") as out:
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd or None)
-    _, status, usage = os.wait4(child.pid, 0)
+    peak_tree = 0
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
+        peak_tree = max(peak_tree, tree_rss(child.pid))
+        time.sleep(float(interval))
     seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "maxrss_kib": usage.ru_maxrss,
+print(json.dumps({"seconds": seconds, "maxrss_kib": usage.ru_maxrss, "tree_peak_bytes": peak_tree,
                   "returncode": os.waitstatus_to_exitcode(status)}))
 """
 
@@ -49,15 +85,21 @@ def run_measured(
     command: Sequence[str], log_file: Path, env: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> Measured:
     """Run a command with stdout and stderr to log_file, under `LAUNCHER`: wall time from start to reaping,
-    peak memory from the rusage `os.wait4` returns for it (ru_maxrss, KiB on Linux; it covers the
-    descendants the command waited for)."""
+    peak memory from the rusage `os.wait4` returns for it (ru_maxrss, KiB on Linux; the largest of the
+    command and the descendants it waited for), and the sampled peak of their summed resident sets."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(log_file), str(cwd or ""), *command]
+    interval = str(TREE_SAMPLE_SECONDS)
+    launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(log_file), str(cwd or ""), interval, *command]
     done = subprocess.run(launcher, env=dict(env) if env else None, capture_output=True, text=True)
     if done.returncode != 0 or not done.stdout.strip():
         raise RuntimeError(f"the measuring launcher failed ({done.returncode}): {done.stderr[-2000:]}")
     figures = json.loads(done.stdout.strip().splitlines()[-1])
-    return Measured(figures["seconds"], figures["maxrss_kib"] / 1024, figures["returncode"])
+    return Measured(
+        figures["seconds"],
+        figures["maxrss_kib"] / 1024,
+        figures["returncode"],
+        figures["tree_peak_bytes"] / 2**20,
+    )
 
 
 def log_tail(log_file: Path, lines: int = 40) -> str:

@@ -148,8 +148,10 @@ def bench_scale(
 
     def note(stage: str, figures: dict[str, Any]) -> None:
         stages[stage] = figures
-        seconds, peak = figures["seconds"], figures["peak_rss_mb"]
-        progress(f"  scale {scale:g} {stage}: {seconds:.1f} s, peak RSS {peak:,.0f} MB")
+        seconds, peak, tree = figures["seconds"], figures["peak_rss_mb"], figures["tree_peak_mb"]
+        progress(
+            f"  scale {scale:g} {stage}: {seconds:.1f} s, peak RSS {peak:,.0f} MB, processes {tree:,.0f} MB"
+        )
 
     # 1. Simulate.
     simulate = [sys.executable, "-m", "earmark.cli", "simulate", "--out", str(simulated), "--seed", str(seed)]
@@ -157,7 +159,15 @@ def bench_scale(
     if done.returncode != 0:
         raise RuntimeError(f"simulate failed:\n{log_tail(scale_dir / 'simulate.log')}")
     world = json.loads((simulated / "manifest.json").read_text())["row_counts"]
-    note("simulate", {"seconds": done.seconds, "peak_rss_mb": done.peak_rss_mb, "work_seconds": done.seconds})
+    note(
+        "simulate",
+        {
+            "seconds": done.seconds,
+            "peak_rss_mb": done.peak_rss_mb,
+            "tree_peak_mb": done.tree_peak_mb,
+            "work_seconds": done.seconds,
+        },
+    )
     day = split_last_day(simulated, raw, after)
     shutil.rmtree(simulated)
 
@@ -182,6 +192,7 @@ def bench_scale(
         figures.update(
             seconds=done.seconds,
             peak_rss_mb=done.peak_rss_mb,
+            tree_peak_mb=done.tree_peak_mb,
             work_seconds=figures["node_seconds"] + figures["hook_seconds"],
             overhead_seconds=done.seconds - figures["node_seconds"] - figures["hook_seconds"],
         )
@@ -228,7 +239,12 @@ def bench_scale(
             done = run_measured(command, log_file, env=env, cwd=evidence)
             if done.returncode != 0:
                 raise RuntimeError(f"{' '.join(command[1:])} failed:\n{log_tail(log_file)}")
-            figures = {"seconds": done.seconds, "peak_rss_mb": done.peak_rss_mb, "work_seconds": done.seconds}
+            figures = {
+                "seconds": done.seconds,
+                "peak_rss_mb": done.peak_rss_mb,
+                "tree_peak_mb": done.tree_peak_mb,
+                "work_seconds": done.seconds,
+            }
             note(stage, figures)
 
     for stage, count in rows.items():
@@ -263,6 +279,7 @@ def bench_scale(
     incremental_figures = {
         "seconds": done.seconds,
         "peak_rss_mb": done.peak_rss_mb,
+        "tree_peak_mb": done.tree_peak_mb,
         "node_seconds": figures["node_seconds"],
         "nodes": figures["nodes"],
         "rows_appended": day.rows_appended,

@@ -177,3 +177,18 @@ def test_run_measured_reports_the_child_not_the_parent(tmp_path: Path) -> None:
     assert done.returncode == 3
     assert 100 <= done.peak_rss_mb < 200
     assert len(ballast) > 0
+
+
+def test_run_measured_sums_the_processes_alive_at_once(tmp_path: Path) -> None:
+    import sys
+
+    # the command holds 100 MB while its child holds 150 MB: the largest single process is about 150 MB,
+    # the two together about 250 MB
+    child = "import time; b = b'x' * (150 * 2**20); time.sleep(1.5)"
+    parent = (
+        f"import subprocess, sys; b = b'x' * (100 * 2**20); subprocess.run([sys.executable, '-c', {child!r}])"
+    )
+    done = measure.run_measured([sys.executable, "-c", parent], tmp_path / "tree.log")
+    assert done.returncode == 0
+    assert 150 <= done.peak_rss_mb < 240
+    assert 250 <= done.tree_peak_mb < 320
