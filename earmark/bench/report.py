@@ -179,7 +179,11 @@ def uplift_rows(result: Mapping[str, Any]) -> list[list[str]]:
     rows = []
     for label, figures in (
         (f"peer: {up['peer_name']}, fit on every row, in sample", up["peer"]),
-        ("Earmark: campaign_fits (T, X, DR on cross-fitted nuisances)", up["earmark"]),
+        (
+            "Earmark: campaign_fits (T, X, DR on cross-fitted nuisances; "
+            f"{up.get('earmark_workers', 1)} worker processes)",
+            up["earmark"],
+        ),
     ):
         rows.append(
             [
@@ -207,9 +211,9 @@ def _uplift_line(result: Mapping[str, Any]) -> str:
     up = result["uplift_baselines"]
     return (
         f"Both fit the same {up['training_rows']:,} training rows of {', '.join(up['campaigns'])} "
-        f"({up['arm_fits']} treatment arms against control) on one thread with the same gradient boosting "
-        "trees; the peer has no folds, calibration or propensity model, so it is the floor of any uplift fit "
-        "of these rows, and the ratio is what the out-of-sample evidence costs."
+        f"({up['arm_fits']} treatment arms against control) with the same gradient boosting trees, one "
+        "thread a fit; the peer has no folds, calibration or propensity model, so it is the floor of any "
+        "uplift fit of these rows, and the ratio is what the out-of-sample evidence costs."
     )
 
 
