@@ -1,7 +1,8 @@
 """Reuse a Python model's output while its inputs are unchanged: what makes an incremental build cheap.
 
 A dbt Python model is a pure function of its input frames, the code and the library versions: Earmark's
-models are seeded and single-threaded, so the same inputs give the same output. `cached_frame` hashes all
+models are seeded and every fit runs on one thread (in the model's process or a worker's,
+earmark.parallel), so the same inputs give the same output. `cached_frame` hashes all
 of that into a key; when a frame is stored under the key it is returned, otherwise the model computes it
 and it is stored. A new day of transactions does not change a campaign's pre-treatment training set, so
 the uplift fit (minutes at a million users) is reused, and the result is the one a full rebuild computes.
