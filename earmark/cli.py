@@ -159,9 +159,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     scales = " ".join(f"{scale:g}" for scale in args.scales)
     command = f"earmark bench --scales {scales} --work {args.work} --seed {args.seed}"
-    for flag, value in (("out", args.out), ("update-doc", args.update_doc)):
+    for flag, value in (
+        ("baselines-up-to", f"{args.baselines_up_to:g}" if args.baselines_up_to is not None else None),
+        ("out", args.out),
+        ("update-doc", args.update_doc),
+    ):
         command += f" --{flag} {value}" if value else ""
-    results = run_bench(args.scales, Path(args.work), Path(args.project), seed=args.seed)
+    results = run_bench(
+        args.scales, Path(args.work), Path(args.project), seed=args.seed, baselines_up_to=args.baselines_up_to
+    )
     print(format_report(results, command, markdown=False), flush=True)
     markdown = format_report(results, command, markdown=True)
     if args.out:
@@ -493,6 +499,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(default /tmp/earmark-bench)",
     )
     pipeline_bench.add_argument("--seed", type=int, default=42, help="simulation seed (default 42)")
+    pipeline_bench.add_argument(
+        "--baselines-up-to",
+        type=float,
+        metavar="S",
+        help="run the baselines (three warm runs each) and the incremental build only at scales up to S; "
+        "larger scales run their stages only (default: every scale)",
+    )
     pipeline_bench.add_argument("--project", default=".", help="the dbt project dir (default .)")
     pipeline_bench.add_argument("--out", help="also write the tables as Markdown to this file")
     pipeline_bench.add_argument(

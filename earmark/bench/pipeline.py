@@ -125,9 +125,11 @@ def bench_scale(
     manifest: Mapping[str, Any],
     seed: int = 42,
     progress: Callable[[str], None] = print,
+    baselines: bool = True,
 ) -> dict[str, Any]:
     """Simulate and build one scale stage by stage, run the feature baselines, and return every figure
-    (stages, start-up, row counts, baselines) as plain data."""
+    (stages, start-up, row counts, baselines) as plain data. With baselines False the scale runs its
+    stages only: no baselines and no incremental build (their repeated runs cost more than the stages)."""
     load_before = os.getloadavg()[0]
     scale_dir = work / f"scale-{scale:g}"
     if scale_dir.exists():
@@ -250,6 +252,16 @@ def bench_scale(
     for stage, count in rows.items():
         if stage in stages:
             stages[stage]["rows"] = count
+    result = {
+        "scale": scale,
+        "world": world,
+        "stages": stages,
+        "startup_seconds": startup.seconds,
+        "bumped": {uid: list(pair) for uid, pair in assignment.bumped.items()},
+    }
+    if not baselines:
+        progress(f"  scale {scale:g}: stages only, no baselines or incremental build")
+        return {**result, "load_average": [load_before, os.getloadavg()[0]]}
 
     # 6. The feature baselines, on the same raw files, checked against the dbt table.
     progress(f"  scale {scale:g} baselines: floor query, pandas")
@@ -289,13 +301,9 @@ def bench_scale(
     }
     progress(f"  scale {scale:g} incremental: {done.seconds:.1f} s, peak RSS {done.peak_rss_mb:,.0f} MB")
     return {
-        "scale": scale,
-        "world": world,
-        "stages": stages,
-        "startup_seconds": startup.seconds,
+        **result,
         "load_average": [load_before, os.getloadavg()[0]],
         "incremental": incremental_figures,
-        "bumped": {uid: list(pair) for uid, pair in assignment.bumped.items()},
         "baselines": {
             "floor": floor_figures,
             "pandas": pandas_figures,
@@ -346,8 +354,10 @@ def run_bench(
     project: Path,
     seed: int = 42,
     progress: Callable[[str], None] | None = None,
+    baselines_up_to: float | None = None,
 ) -> list[dict[str, Any]]:
-    """Parse the project, assign and check the stages, then benchmark every scale, smallest first."""
+    """Parse the project, assign and check the stages, then benchmark every scale, smallest first; the
+    baselines and the incremental build only up to baselines_up_to (every scale when None)."""
     progress = progress or (lambda message: print(message, file=sys.stderr, flush=True))
     project, work = project.resolve(), work.resolve()
     if work == project or project in work.parents:
@@ -366,7 +376,10 @@ def run_bench(
     results = []
     for scale in sorted(scales):
         progress(f"scale {scale:g}")
-        result = bench_scale(scale, work, project, assignment, manifest, seed=seed, progress=progress)
+        with_baselines = baselines_up_to is None or scale <= baselines_up_to
+        result = bench_scale(
+            scale, work, project, assignment, manifest, seed=seed, progress=progress, baselines=with_baselines
+        )
         (work / f"scale-{scale:g}" / "bench.json").write_text(json.dumps(result, indent=1, default=str))
         results.append(result)
     return results

@@ -383,6 +383,13 @@ def format_report(results: Sequence[Mapping[str, Any]], command: str, markdown: 
             "rest of a stage's wall time (start-up, parse, artifacts).",
             "",
         ]
+        if not result.get("baselines"):
+            out += [
+                "Stages only at this scale (`--baselines-up-to`): no baselines and no incremental build; the "
+                "stages still build the world without its last day, as at the other scales.",
+                "",
+            ]
+            continue
         out.append(_table(BASELINE_HEADER, baseline_rows(result), markdown))
         out += ["", _ratio_line(result), ""]
         if uplift_rows(result):

@@ -167,6 +167,43 @@ def test_rewrite_section_replaces_only_between_the_markers() -> None:
         report.rewrite_section("# no markers\n", "x")
 
 
+def _stages_only_result(scale: float, factor: float) -> dict:
+    """A scale's figures as bench_scale returns them with baselines=False: every stage, rows and seconds
+    growing by factor, and no baselines or incremental build."""
+    figures = {}
+    for stage in stages.STAGES:
+        seconds = 10.0 * factor
+        figures[stage.name] = {
+            "seconds": seconds,
+            "work_seconds": seconds - 2.0,
+            "peak_rss_mb": 100.0 * factor,
+            "tree_peak_mb": 120.0 * factor,
+            "rows": int(1000 * factor),
+        }
+    return {
+        "scale": scale,
+        "world": {"customers": int(100 * factor)},
+        "stages": figures,
+        "startup_seconds": 2.0,
+        "bumped": {},
+        "load_average": [0.5, 0.5],
+    }
+
+
+def test_a_stages_only_scale_is_reported_without_baselines_and_joins_the_growth_table() -> None:
+    small, large = _stages_only_result(1, 1.0), _stages_only_result(100, 100.0)
+    text = report.format_report([small, large], "earmark bench", markdown=True)
+    assert text.count("Stages only at this scale") == 2
+    assert "RFM table computed by" not in text and "Incremental build" not in text
+    assert "### Cost growth from scale 1 to scale 100" in text
+    growth = report.growth_rows([small, large])
+    names = [stage.name for stage in stages.STAGES]
+    assert [row[0] for row in growth] == [*names, "end to end (per raw line)"]
+    # work seconds 8 -> 998 over 100x the rows: b = log(998 / 8) / log(100)
+    assert {row[5] for row in growth[:-1]} == {"1.05"}
+    assert all(row[1] == "100.0" for row in growth)
+
+
 def test_run_measured_reports_the_child_not_the_parent(tmp_path: Path) -> None:
     import sys
 
