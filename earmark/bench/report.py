@@ -102,26 +102,34 @@ def _runs(seconds: Sequence[float]) -> str:
     return ", ".join(f"{value:.2f}" for value in seconds)
 
 
+def _timed_row(
+    label: str, figures: Mapping[str, Any], reference: float, rows: int | None = None
+) -> list[str]:
+    """A table row of a baseline timed in the benchmark process: best seconds, every run, their spread,
+    memory, (rows compared,) and the ratio to the reference seconds."""
+    cells = [
+        label,
+        f"{figures['seconds']:.2f}",
+        _runs(figures["runs_seconds"]),
+        f"{figures['spread']:.2f}",
+        _n(figures["peak_rss_mb"]),
+        _n(figures["above_start_mb"]),
+    ]
+    if rows is not None:
+        cells.append(_n(rows))
+    return [*cells, f"{figures['seconds'] / reference:.1f}"]
+
+
 def baseline_rows(result: Mapping[str, Any]) -> list[list[str]]:
     """One scale's feature baselines against dbt: best seconds of the warm runs, every run and their
     spread, memory, rows compared and ratio to the floor."""
     base = result["baselines"]
     floor = base["floor"]["seconds"]
     lineage = f"dbt models of +int_customer_rfm_scored ({base['dbt_rfm_lineage_nodes']} nodes, node time"
-    rows = []
-    for label, figures in (("floor: one DuckDB query", base["floor"]), ("pandas", base["pandas"])):
-        rows.append(
-            [
-                label,
-                f"{figures['seconds']:.2f}",
-                _runs(figures["runs_seconds"]),
-                f"{figures['spread']:.2f}",
-                _n(figures["peak_rss_mb"]),
-                _n(figures["above_start_mb"]),
-                _n(figures["rows"]),
-                f"{figures['seconds'] / floor:.1f}",
-            ]
-        )
+    rows = [
+        _timed_row("floor: one DuckDB query", base["floor"], floor, rows=base["floor"]["rows"]),
+        _timed_row("pandas", base["pandas"], floor, rows=base["pandas"]["rows"]),
+    ]
     rows += [
         [
             "dbt stages " + " + ".join(FEATURE_STAGES) + " (wall, one run)",
@@ -176,26 +184,14 @@ def uplift_rows(result: Mapping[str, Any]) -> list[list[str]]:
     if "peer" not in up:
         return []
     peer = up["peer"]["seconds"]
-    rows = []
-    for label, figures in (
-        (f"peer: {up['peer_name']}, fit on every row, in sample", up["peer"]),
-        (
-            "Earmark: campaign_fits (T, X, DR on cross-fitted nuisances; "
-            f"{up.get('earmark_workers', 1)} worker processes)",
-            up["earmark"],
-        ),
-    ):
-        rows.append(
-            [
-                label,
-                f"{figures['seconds']:.2f}",
-                _runs(figures["runs_seconds"]),
-                f"{figures['spread']:.2f}",
-                _n(figures["peak_rss_mb"]),
-                _n(figures["above_start_mb"]),
-                f"{figures['seconds'] / peer:.1f}",
-            ]
-        )
+    earmark = (
+        "Earmark: campaign_fits (T, X, DR on cross-fitted nuisances; "
+        f"{up.get('earmark_workers', 1)} worker processes)"
+    )
+    rows = [
+        _timed_row(f"peer: {up['peer_name']}, fit on every row, in sample", up["peer"], peer),
+        _timed_row(earmark, up["earmark"], peer),
+    ]
     for label, seconds in (
         ("dbt int_uplift_learner_scores (node time, in the stages' build)", up["fit_node_seconds"]),
         ("dbt stage uplift (wall, one run)", up["stage_seconds"]),

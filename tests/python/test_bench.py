@@ -167,6 +167,28 @@ def test_rewrite_section_replaces_only_between_the_markers() -> None:
         report.rewrite_section("# no markers\n", "x")
 
 
+def test_the_baseline_table_gives_each_run_and_the_ratio_to_the_floor() -> None:
+    timed = {"runs_seconds": [2.0, 2.5, 3.0], "spread": 1.5, "peak_rss_mb": 500.0, "above_start_mb": 10.0}
+    base = {
+        "floor": {**timed, "seconds": 2.0, "rows": 1234},
+        "pandas": {**timed, "seconds": 5.0, "rows": 1234},
+        "dbt_rfm_lineage_nodes": 12,
+        "dbt_feature_stages_seconds": 30.0,
+        "dbt_rfm_rows": 1234,
+        "dbt_rfm_lineage_cold_seconds": 9.0,
+        "dbt_rfm_lineage_seconds": 8.0,
+        "dbt_rfm_lineage_runs_seconds": [8.0, 8.5, 9.0],
+        "dbt_rfm_lineage_spread": 1.12,
+    }
+    rows = report.baseline_rows({"baselines": base})
+    floor = ["floor: one DuckDB query", "2.00", "2.00, 2.50, 3.00", "1.50", "500", "10", "1,234", "1.0"]
+    assert rows[0] == floor
+    assert rows[1][0] == "pandas" and rows[1][-1] == "2.5"
+    assert [row[-1] for row in rows[2:]] == ["15.0", "4.5", "4.0"]
+    assert rows[4][2:4] == ["8.00, 8.50, 9.00", "1.12"]
+    assert all(len(row) == len(report.BASELINE_HEADER) for row in rows)
+
+
 def _stages_only_result(scale: float, factor: float) -> dict:
     """A scale's figures as bench_scale returns them with baselines=False: every stage, rows and seconds
     growing by factor, and no baselines or incremental build."""
