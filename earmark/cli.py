@@ -154,20 +154,29 @@ def _cmd_bench_uplift(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from earmark.bench.pipeline import run_bench
+    from earmark.bench.pipeline import load_results, run_bench
     from earmark.bench.report import format_report, rewrite_section
 
     scales = " ".join(f"{scale:g}" for scale in args.scales)
     command = f"earmark bench --scales {scales} --work {args.work} --seed {args.seed}"
     for flag, value in (
         ("baselines-up-to", f"{args.baselines_up_to:g}" if args.baselines_up_to is not None else None),
+        ("report-only", args.report_only or None),
         ("out", args.out),
         ("update-doc", args.update_doc),
     ):
-        command += f" --{flag} {value}" if value else ""
-    results = run_bench(
-        args.scales, Path(args.work), Path(args.project), seed=args.seed, baselines_up_to=args.baselines_up_to
-    )
+        command += "" if not value else f" --{flag}" if value is True else f" --{flag} {value}"
+    if args.report_only:
+        results = load_results(args.scales, Path(args.work))
+    else:
+        results = run_bench(
+            args.scales,
+            Path(args.work),
+            Path(args.project),
+            seed=args.seed,
+            baselines_up_to=args.baselines_up_to,
+            command=command,
+        )
     print(format_report(results, command, markdown=False), flush=True)
     markdown = format_report(results, command, markdown=True)
     if args.out:
@@ -507,6 +516,12 @@ def build_parser() -> argparse.ArgumentParser:
         "larger scales run their stages only (default: every scale)",
     )
     pipeline_bench.add_argument("--project", default=".", help="the dbt project dir (default .)")
+    pipeline_bench.add_argument(
+        "--report-only",
+        action="store_true",
+        help="run nothing: report the figures each scale's earlier run left in its work folder "
+        "(scale-S/bench.json), so scales measured by separate runs are reported together",
+    )
     pipeline_bench.add_argument("--out", help="also write the tables as Markdown to this file")
     pipeline_bench.add_argument(
         "--update-doc",

@@ -55,7 +55,14 @@ from earmark.bench.baselines import (
     rfm_floor,
     rfm_pandas,
 )
-from earmark.bench.measure import DbtContext, check_coverage, check_selection, log_tail, run_measured
+from earmark.bench.measure import (
+    DbtContext,
+    Measured,
+    check_coverage,
+    check_selection,
+    log_tail,
+    run_measured,
+)
 from earmark.bench.stages import (
     DBT_STAGES,
     FEATURE_STAGES,
@@ -115,6 +122,19 @@ def _source_marts(sources: Path) -> list[str]:
     for path in sources.glob("*/*.sql"):
         marts.update(re.findall(r"\bfrom\s+main\.(\w+)", path.read_text(), flags=re.IGNORECASE))
     return sorted(marts)
+
+
+def _failure(done: Measured, log_file: Path) -> dict[str, Any]:
+    """A failed stage's figures: its exit code (-9: killed, as by the kernel when memory runs out), time,
+    memory, and the node it had started last."""
+    started = [line for line in log_file.read_text(errors="replace").splitlines() if " START " in line]
+    return {
+        "returncode": done.returncode,
+        "seconds": done.seconds,
+        "peak_rss_mb": done.peak_rss_mb,
+        "tree_peak_mb": done.tree_peak_mb,
+        "last_started": started[-1].split(" START ", 1)[1].split(" ..")[0].strip() if started else "",
+    }
 
 
 def bench_scale(
@@ -185,7 +205,22 @@ def bench_scale(
     for stage in DBT_STAGES:
         nodes = assignment.nodes_of(stage.name)
         selection = ["--select", *selectors(assignment, nodes), "--indirect-selection", "cautious"]
-        done = context.run("build", *selection, log_name=stage.name)
+        done = context.run("build", *selection, log_name=stage.name, check=False)
+        if done.returncode != 0:
+            # a stage that fails (an error, or killed for memory at a large scale) ends this scale: the
+            # report gives what ran, and where and how it stopped
+            log_file = context.logs / f"{stage.name}.log"
+            stages[stage.name] = {"failed": _failure(done, log_file)}
+            progress(f"  scale {scale:g} {stage.name}: failed ({done.returncode}) after {done.seconds:.1f} s")
+            return {
+                "scale": scale,
+                "world": world,
+                "stages": stages,
+                "startup_seconds": startup.seconds,
+                "bumped": {uid: list(pair) for uid, pair in assignment.bumped.items()},
+                "load_average": [load_before, os.getloadavg()[0]],
+                "failed": stage.name,
+            }
         run_results = json.loads((context.target / "run_results.json").read_text())
         shutil.copy2(context.target / "run_results.json", scale_dir / f"run_results_{stage.name}.json")
         figures = _dbt_stage_figures(run_results)
@@ -355,6 +390,7 @@ def run_bench(
     seed: int = 42,
     progress: Callable[[str], None] | None = None,
     baselines_up_to: float | None = None,
+    command: str = "",
 ) -> list[dict[str, Any]]:
     """Parse the project, assign and check the stages, then benchmark every scale, smallest first; the
     baselines and the incremental build only up to baselines_up_to (every scale when None)."""
@@ -380,6 +416,18 @@ def run_bench(
         result = bench_scale(
             scale, work, project, assignment, manifest, seed=seed, progress=progress, baselines=with_baselines
         )
+        result["command"] = command
         (work / f"scale-{scale:g}" / "bench.json").write_text(json.dumps(result, indent=1, default=str))
         results.append(result)
+    return results
+
+
+def load_results(scales: Sequence[float], work: Path) -> list[dict[str, Any]]:
+    """The figures run_bench left for each scale (scale-S/bench.json under work), smallest scale first."""
+    results = []
+    for scale in sorted(scales):
+        path = work / f"scale-{scale:g}" / "bench.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no figures for scale {scale:g}; run earmark bench for it first")
+        results.append(json.loads(path.read_text()))
     return results

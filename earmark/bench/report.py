@@ -49,6 +49,21 @@ def stage_rows(result: Mapping[str, Any]) -> list[list[str]]:
         if "skipped" in figures:
             rows.append([stage.name, "skipped: " + figures["skipped"], *[""] * (len(STAGE_HEADER) - 2)])
             continue
+        if "failed" in figures:
+            failed = figures["failed"]
+            total_seconds += failed["seconds"]
+            total_peak = max(total_peak, failed["peak_rss_mb"])
+            total_tree = max(total_tree, failed["tree_peak_mb"])
+            rows.append(
+                [
+                    f"{stage.name} (failed)",
+                    f"{failed['seconds']:.1f}",
+                    _n(failed["peak_rss_mb"]),
+                    _n(failed["tree_peak_mb"]),
+                    *[""] * (len(STAGE_HEADER) - 4),
+                ]
+            )
+            continue
         total_seconds += figures["seconds"]
         total_peak = max(total_peak, figures["peak_rss_mb"])
         total_tree = max(total_tree, figures.get("tree_peak_mb", 0.0))
@@ -70,7 +85,7 @@ def stage_rows(result: Mapping[str, Any]) -> list[list[str]]:
         )
     rows.append(
         [
-            "end to end",
+            "end to end (until the failure)" if result.get("failed") else "end to end",
             f"{total_seconds:.1f}",
             _n(total_peak),
             _n(total_tree),
@@ -320,6 +335,21 @@ def _world_line(result: Mapping[str, Any]) -> str:
     )
 
 
+def _failure_line(result: Mapping[str, Any]) -> str:
+    stage = result["failed"]
+    failed = result["stages"][stage]["failed"]
+    code = failed["returncode"]
+    how = f"exit code {code}"
+    if code < 0:
+        how = f"killed by signal {-code} (as by the kernel when memory runs out)"
+    node = f", while building {failed['last_started']}" if failed["last_started"] else ""
+    return (
+        f"Stopped: stage {stage} failed, {how}, after {failed['seconds']:.1f} s{node}; its largest "
+        f"process held {_n(failed['peak_rss_mb'])} MB, its processes together {_n(failed['tree_peak_mb'])} "
+        "MB. The stages after it did not run."
+    )
+
+
 def _incremental_line(result: Mapping[str, Any]) -> str:
     inc = result["incremental"]
     slowest = ", ".join(f"{uid.split('.')[-1]} {seconds:.1f} s" for uid, seconds in inc["slowest"])
@@ -371,6 +401,8 @@ def format_report(results: Sequence[Mapping[str, Any]], command: str, markdown: 
             out += [f"### Scale {result['scale']:g}", "", _world_line(result), ""]
         else:
             out += [f"scale {result['scale']:g}: {_world_line(result)}", ""]
+        if result.get("command") and result["command"] != command:
+            out += [f"Measured by `{result['command']}`.", ""]
         out.append(_table(STAGE_HEADER, stage_rows(result), markdown))
         out += [
             "",
@@ -379,6 +411,9 @@ def format_report(results: Sequence[Mapping[str, Any]], command: str, markdown: 
             "rest of a stage's wall time (start-up, parse, artifacts).",
             "",
         ]
+        if result.get("failed"):
+            out += [_failure_line(result), ""]
+            continue
         if not result.get("baselines"):
             out += [
                 "Stages only at this scale (`--baselines-up-to`): no baselines and no incremental build; the "
@@ -393,10 +428,11 @@ def format_report(results: Sequence[Mapping[str, Any]], command: str, markdown: 
             out += ["", _uplift_line(result), ""]
         if result.get("incremental"):
             out += [_incremental_line(result), ""]
-    if len(results) > 1:
-        heading = f"Cost growth from scale {results[0]['scale']:g} to scale {results[-1]['scale']:g}"
+    complete = [result for result in results if not result.get("failed")]
+    if len(complete) > 1:
+        heading = f"Cost growth from scale {complete[0]['scale']:g} to scale {complete[-1]['scale']:g}"
         out += [f"### {heading}" if markdown else heading, ""]
-        out.append(_table(GROWTH_HEADER, growth_rows(results), markdown))
+        out.append(_table(GROWTH_HEADER, growth_rows(complete), markdown))
         out += [
             "",
             "`s/row x` is seconds per input row at the largest scale over the smallest; `b` is the exponent "

@@ -38,12 +38,45 @@ class DaySplit:
     rows_appended: dict[str, int]
 
 
-def _on_day(table: pa.Table, column: str) -> tuple[pa.Array, str]:
-    days = pc.cast(table[column], pa.date32())
-    last = pc.max(days)
-    if not last.is_valid:
+# Lines read and written at a time: the split holds a block, never a whole file, in memory (a file of
+# tens of millions of lines would otherwise take gigabytes in the process that splits it).
+BATCH_ROWS = 1_000_000
+
+
+def _dates(batch: pa.RecordBatch, column: str) -> pa.Array:
+    return pc.cast(batch.column(batch.schema.get_field_index(column)), pa.date32())
+
+
+def _last_day(source: pq.ParquetFile, column: str) -> pa.Scalar:
+    """The latest date of `column`, read block by block from that column alone."""
+    last = None
+    for batch in source.iter_batches(batch_size=BATCH_ROWS, columns=[column]):
+        latest = pc.max(_dates(batch, column))
+        if latest.is_valid and (last is None or latest.as_py() > last.as_py()):
+            last = latest
+    if last is None:
         raise ValueError(f"{column}: no dated rows, so there is no last day to split off")
-    return pc.fill_null(pc.equal(days, last), False), str(last.as_py())
+    return last
+
+
+def _split_file(path: Path, column: str, before: Path, after: Path) -> tuple[str, int, int]:
+    """Write `before` (the lines not of the last day) and `after` (those, then the last day's lines), in
+    file order, block by block; returns the last day and the two line counts."""
+    source = pq.ParquetFile(path)
+    last = _last_day(source, column)
+    schema = source.schema_arrow
+    day_blocks, rows_before = [], 0
+    with pq.ParquetWriter(before, schema) as earlier_out, pq.ParquetWriter(after, schema) as after_out:
+        for batch in source.iter_batches(batch_size=BATCH_ROWS):
+            on_day = pc.fill_null(pc.equal(_dates(batch, column), last), False)
+            earlier = batch.filter(pc.invert(on_day))
+            earlier_out.write_batch(earlier)
+            after_out.write_batch(earlier)
+            rows_before += earlier.num_rows
+            day_blocks.append(batch.filter(on_day))  # a day is a small share of the file
+        for block in day_blocks:
+            after_out.write_batch(block)
+    return str(last.as_py()), rows_before, sum(block.num_rows for block in day_blocks)
 
 
 def split_last_day(raw_dir: str | Path, before_dir: str | Path, after_dir: str | Path) -> DaySplit:
@@ -59,12 +92,9 @@ def split_last_day(raw_dir: str | Path, before_dir: str | Path, after_dir: str |
                 if out is after or path.name not in WHOLE_INPUT_TRUTH:
                     shutil.copy2(path, out / path.name)
             continue
-        table = pq.read_table(path)
-        on_day, last_day[name] = _on_day(table, DAY_COLUMNS[name])
-        earlier, day = table.filter(pc.invert(on_day)), table.filter(on_day)
-        pq.write_table(earlier, before / path.name)
-        pq.write_table(pa.concat_tables([earlier, day]), after / path.name)
-        rows_before[name], rows_appended[name] = earlier.num_rows, day.num_rows
+        last_day[name], rows_before[name], rows_appended[name] = _split_file(
+            path, DAY_COLUMNS[name], before / path.name, after / path.name
+        )
     missing = sorted(set(DAY_COLUMNS) - set(last_day))
     if missing:
         raise FileNotFoundError(f"{raw}: no {', '.join(m + '.parquet' for m in missing)} to split")

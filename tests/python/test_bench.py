@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import PROJECT_ROOT, run_dbt
 
-from earmark.bench import baselines, measure, report, stages
+from earmark.bench import baselines, measure, pipeline, report, stages
 from earmark.simulate import simulate_world
 
 pytestmark = pytest.mark.unit
@@ -224,6 +224,46 @@ def test_a_stages_only_scale_is_reported_without_baselines_and_joins_the_growth_
     # work seconds 8 -> 998 over 100x the rows: b = log(998 / 8) / log(100)
     assert {row[5] for row in growth[:-1]} == {"1.05"}
     assert all(row[1] == "100.0" for row in growth)
+
+
+def test_a_failed_scale_shows_where_it_stopped_and_stays_out_of_the_growth_table() -> None:
+    small, large, failed = (_stages_only_result(s, s) for s in (1.0, 10.0, 100.0))
+    names = [stage.name for stage in stages.STAGES]
+    # killed in the third stage: the first two ran, the rest never started
+    failed["stages"] = {name: failed["stages"][name] for name in names[:2]}
+    failed["stages"][names[2]] = {
+        "failed": {
+            "returncode": -9,
+            "seconds": 300.0,
+            "peak_rss_mb": 16000.0,
+            "tree_peak_mb": 16500.0,
+            "last_started": "sql incremental model intermediate.int_transactions_cleaned",
+        }
+    }
+    failed["failed"] = names[2]
+    rows = report.stage_rows(failed)
+    assert rows[2][:4] == [f"{names[2]} (failed)", "300.0", "16,000", "16,500"]
+    assert all(row[1] == "skipped: not run" for row in rows[3:-1])
+    # the end to end row adds what ran until the failure: 1,000 + 1,000 + 300 seconds
+    assert rows[-1][:3] == ["end to end (until the failure)", "2300.0", "16,000"]
+    text = report.format_report([small, large, failed], "earmark bench", markdown=True)
+    assert f"Stopped: stage {names[2]} failed, killed by signal 9" in text
+    assert "while building sql incremental model intermediate.int_transactions_cleaned" in text
+    assert "### Cost growth from scale 1 to scale 10\n" in text
+
+
+def test_load_results_reads_each_scales_figures_smallest_first(tmp_path: Path) -> None:
+    for scale in (10.0, 1.0):
+        folder = tmp_path / f"scale-{scale:g}"
+        folder.mkdir()
+        result = {**_stages_only_result(scale, scale), "command": f"earmark bench --scales {scale:g}"}
+        (folder / "bench.json").write_text(json.dumps(result))
+    loaded = pipeline.load_results([10.0, 1.0], tmp_path)
+    assert [result["scale"] for result in loaded] == [1.0, 10.0]
+    text = report.format_report(loaded, "earmark bench --report-only", markdown=True)
+    assert "Measured by `earmark bench --scales 10`." in text
+    with pytest.raises(FileNotFoundError, match="no figures for scale 40"):
+        pipeline.load_results([40.0], tmp_path)
 
 
 def test_run_measured_reports_the_child_not_the_parent(tmp_path: Path) -> None:
