@@ -57,7 +57,7 @@ from earmark.uplift.learners import (
     subsample,
 )
 from earmark.uplift.propensity import PROPENSITY_CLIP as PROPENSITY_BOUNDS
-from earmark.uplift.tlearner import DEFAULT_MAX_TRAIN_ROWS, campaign_arrays, threads
+from earmark.uplift.tlearner import DEFAULT_MAX_TRAIN_ROWS, campaign_arrays
 
 META_LEARNERS: tuple[str, ...] = ("t_learner", "x_learner", "dr_learner")
 BASELINE_LEARNER = "t_learner"
@@ -531,12 +531,15 @@ def score_rows(
     meta_learner: str,
     n_threads: int | None = 1,
     own_fold: np.ndarray | None = None,
+    n_jobs: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Predicted effect per treatment arm for rows outside the training frame (today's customers), out of
     sample: a row whose customer the fit trained on (`own_fold`: that customer's fold, -1 for none) is
     scored by its own fold's models only, the ones that never saw its outcome; any other row by the mean of
     the n_folds fold models' effects. Needs only the covariate columns. Without `own_fold` every row gets
-    the mean, which is in sample for a row that was trained on."""
+    the mean, which is in sample for a row that was trained on. The folds predict in up to `n_jobs` worker
+    processes (None: earmark.parallel.jobs_for); a prediction depends on its row only, so the scores are
+    the same whatever their number."""
     nu = fit.nuisances
     X, _ = apply_design(frame, nu.spec)
     k = nu.n_folds
@@ -547,14 +550,19 @@ def score_rows(
     # each fold's models predict just the rows that use them (a prediction does not depend on the
     # other rows, so the scores are the same as predicting every row with every fold)
     effects = {arm: np.full((len(frame), k), np.nan) for arm in nu.treatment_arms}
-    with threads(n_threads):
-        for f in range(k):
-            used = np.flatnonzero((own == f) | (own < 0))
-            if not len(used):
-                continue
-            Xf = X[used]
-            for j, arm in enumerate(nu.treatment_arms):
-                effects[arm][used, f] = _fold_effect(fit, meta_learner, f, j, arm, Xf)
+    arms = _ArmFacts(nu.control_arm, tuple(nu.treatment_arms), nu.outcome_type, nu.clip)
+    slots, tasks = [], []
+    for f in range(k):
+        used = np.flatnonzero((own == f) | (own < 0))
+        if len(used):
+            slots.append((f, used))
+            # each task carries only its fold's models of this learner and the arms, not the whole fit
+            models = _fold_models(fit, meta_learner, f)
+            tasks.append((_fold_effects, (models, meta_learner, X[used], arms)))
+    results = run_tasks(tasks, jobs_for(len(frame), n_jobs), n_threads)
+    for (f, used), fold_effects in zip(slots, results, strict=True):
+        for arm, effect in fold_effects.items():
+            effects[arm][used, f] = effect
     out: dict[str, np.ndarray] = {}
     unseen = own < 0
     for arm, stacked in effects.items():
@@ -566,18 +574,51 @@ def score_rows(
     return out
 
 
-def _fold_effect(fit: UpliftFit, meta_learner: str, f: int, j: int, arm: str, X: np.ndarray) -> np.ndarray:
-    """The effect of treatment arm `arm` (the j-th) on the rows of X by fold f's models of `meta_learner`."""
+def _fold_models(fit: UpliftFit, meta_learner: str, f: int) -> dict[str, object]:
+    """Fold f's models that `meta_learner`'s effect reads."""
     nu = fit.nuisances
     if meta_learner == "t_learner":
-        treated = predict_outcome(nu.outcome_models[(f, arm)], X, nu.outcome_type)
-        return treated - predict_outcome(nu.outcome_models[(f, nu.control_arm)], X, nu.outcome_type)
+        return {"outcome": {arm: nu.outcome_models[(f, arm)] for arm in nu.arms_order}}
     if meta_learner == "dr_learner":
-        return predict_outcome(fit.final_models[("dr_learner", arm, f, "dr")], X, "continuous")
-    e = np.clip(_predict_propensity(nu.propensity_models[f], X, len(nu.arms_order)), nu.clip, 1 - nu.clip)
-    g = e[:, j + 1] / (e[:, j + 1] + e[:, 0])
-    tau = {
-        part: predict_outcome(fit.final_models[("x_learner", arm, f, part)], X, "continuous")
-        for part in ("treated", "control")
+        return {"dr": {arm: fit.final_models[("dr_learner", arm, f, "dr")] for arm in nu.treatment_arms}}
+    return {
+        "propensity": nu.propensity_models[f],
+        **{
+            part: {arm: fit.final_models[("x_learner", arm, f, part)] for arm in nu.treatment_arms}
+            for part in ("treated", "control")
+        },
     }
-    return g * tau["control"] + (1.0 - g) * tau["treated"]
+
+
+@dataclass(frozen=True)
+class _ArmFacts:
+    """What scoring needs of a fit besides its models: the arms, the outcome type and the clip."""
+
+    control_arm: str
+    treatment_arms: tuple[str, ...]
+    outcome_type: str
+    clip: float
+
+    @property
+    def arms_order(self) -> list[str]:
+        return [self.control_arm, *self.treatment_arms]
+
+
+def _fold_effects(models: dict, meta_learner: str, X: np.ndarray, nu: _ArmFacts) -> dict[str, np.ndarray]:
+    """The effect of every treatment arm on the rows of X by one fold's models of `meta_learner`
+    (`models` from _fold_models)."""
+    if meta_learner == "t_learner":
+        control = predict_outcome(models["outcome"][nu.control_arm], X, nu.outcome_type)
+        return {
+            arm: predict_outcome(models["outcome"][arm], X, nu.outcome_type) - control
+            for arm in nu.treatment_arms
+        }
+    if meta_learner == "dr_learner":
+        return {arm: predict_outcome(models["dr"][arm], X, "continuous") for arm in nu.treatment_arms}
+    e = np.clip(_predict_propensity(models["propensity"], X, len(nu.arms_order)), nu.clip, 1 - nu.clip)
+    out = {}
+    for j, arm in enumerate(nu.treatment_arms):
+        g = e[:, j + 1] / (e[:, j + 1] + e[:, 0])
+        tau = {part: predict_outcome(models[part][arm], X, "continuous") for part in ("treated", "control")}
+        out[arm] = g * tau["control"] + (1.0 - g) * tau["treated"]
+    return out
