@@ -510,7 +510,7 @@ def current_scores(
     dtype; the columns a current row does not have are null). A customer the campaign reached is scored by
     the models of its own fold (`out_of_fold`: customer_id and fold of the campaign's rows), which never saw
     its outcome, so no decision, and no value estimated for it, rests on a model that learned that outcome."""
-    from earmark.uplift.metalearners import META_LEARNERS, score_rows
+    from earmark.uplift.metalearners import META_LEARNERS, score_learners
 
     scoring = scoring.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
     if scoring.empty:
@@ -520,7 +520,7 @@ def current_scores(
         # one fold per customer (a customer listed twice in a campaign takes its lowest fold)
         fold_of = out_of_fold.dropna(subset=["fold"]).groupby("customer_id")["fold"].min()
         own_fold = scoring["customer_id"].map(fold_of).fillna(-1).to_numpy(dtype="int64")
-    scored = {name: score_rows(fit, scoring, name, own_fold=own_fold) for name in META_LEARNERS}
+    scored = score_learners(fit, scoring, META_LEARNERS, own_fold=own_fold)
     frames = []
     for arm in fit.nuisances.treatment_arms:
         frame = pd.DataFrame(

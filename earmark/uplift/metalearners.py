@@ -540,37 +540,55 @@ def score_rows(
     the mean, which is in sample for a row that was trained on. The folds predict in up to `n_jobs` worker
     processes (None: earmark.parallel.jobs_for); a prediction depends on its row only, so the scores are
     the same whatever their number."""
+    return score_learners(fit, frame, (meta_learner,), n_threads, own_fold, n_jobs)[meta_learner]
+
+
+def score_learners(
+    fit: UpliftFit,
+    frame: pd.DataFrame,
+    meta_learners: tuple[str, ...] = META_LEARNERS,
+    n_threads: int | None = 1,
+    own_fold: np.ndarray | None = None,
+    n_jobs: int | None = None,
+) -> dict[str, dict[str, np.ndarray]]:
+    """score_rows of several meta-learners at once (learner -> arm -> effect): the design matrix is built
+    once, and every (learner, fold) prediction goes to the workers in one batch."""
+    unknown = [name for name in meta_learners if name not in META_LEARNERS]
+    if unknown:
+        raise ValueError(f"unknown meta-learner {unknown[0]!r}")
     nu = fit.nuisances
     X, _ = apply_design(frame, nu.spec)
     k = nu.n_folds
     own = np.full(len(frame), -1) if own_fold is None else np.asarray(own_fold, dtype="int64")
-    if meta_learner not in META_LEARNERS:
-        raise ValueError(f"unknown meta-learner {meta_learner!r}")
+    arms = _ArmFacts(nu.control_arm, tuple(nu.treatment_arms), nu.outcome_type, nu.clip)
     # a row scored by its own fold needs that fold's models only; a row the fit never saw needs all k:
     # each fold's models predict just the rows that use them (a prediction does not depend on the
     # other rows, so the scores are the same as predicting every row with every fold)
-    effects = {arm: np.full((len(frame), k), np.nan) for arm in nu.treatment_arms}
-    arms = _ArmFacts(nu.control_arm, tuple(nu.treatment_arms), nu.outcome_type, nu.clip)
+    used_by_fold = {f: np.flatnonzero((own == f) | (own < 0)) for f in range(k)}
     slots, tasks = [], []
-    for f in range(k):
-        used = np.flatnonzero((own == f) | (own < 0))
-        if len(used):
-            slots.append((f, used))
-            # each task carries only its fold's models of this learner and the arms, not the whole fit
-            models = _fold_models(fit, meta_learner, f)
-            tasks.append((_fold_effects, (models, meta_learner, X[used], arms)))
-    results = run_tasks(tasks, jobs_for(len(frame), n_jobs), n_threads)
-    for (f, used), fold_effects in zip(slots, results, strict=True):
+    for name in meta_learners:
+        for f, used in used_by_fold.items():
+            if len(used):
+                slots.append((name, f, used))
+                # each task carries only its fold's models of this learner and the arms, not the whole fit
+                tasks.append((_fold_effects, (_fold_models(fit, name, f), name, X[used], arms)))
+    effects = {
+        name: {arm: np.full((len(frame), k), np.nan) for arm in nu.treatment_arms} for name in meta_learners
+    }
+    for (name, f, used), fold_effects in zip(
+        slots, run_tasks(tasks, jobs_for(len(frame), n_jobs), n_threads), strict=True
+    ):
         for arm, effect in fold_effects.items():
-            effects[arm][used, f] = effect
-    out: dict[str, np.ndarray] = {}
-    unseen = own < 0
-    for arm, stacked in effects.items():
-        effect = np.empty(len(frame))
-        seen = np.flatnonzero(~unseen)
-        effect[seen] = stacked[seen, own[seen]]
-        effect[unseen] = stacked[unseen].mean(axis=1)
-        out[arm] = effect
+            effects[name][arm][used, f] = effect
+    seen, unseen = np.flatnonzero(own >= 0), own < 0
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for name, by_arm in effects.items():
+        out[name] = {}
+        for arm, stacked in by_arm.items():
+            effect = np.empty(len(frame))
+            effect[seen] = stacked[seen, own[seen]]
+            effect[unseen] = stacked[unseen].mean(axis=1)
+            out[name][arm] = effect
     return out
 
 

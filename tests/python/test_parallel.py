@@ -10,7 +10,7 @@ from test_metalearners import confounded_frame
 
 from earmark import parallel
 from earmark.churn import fit_surrogate, out_of_fold_scores
-from earmark.uplift.metalearners import META_LEARNERS, fit_uplift, score_rows
+from earmark.uplift.metalearners import META_LEARNERS, fit_uplift, score_learners, score_rows
 
 pytestmark = pytest.mark.unit
 
@@ -42,10 +42,10 @@ def test_uplift_fits_are_bitwise_the_same_in_workers():
         np.testing.assert_array_equal(model.predict(X), workers.final_models[key].predict(X))
     # today's customers: half scored by their own fold, half unseen (every fold), the same in workers
     own = np.where(np.arange(len(frame)) % 2 == 0, local.nuisances.folds, -1)
+    in_workers = score_learners(local, frame, META_LEARNERS, own_fold=own, n_jobs=2)
     for name in META_LEARNERS:
         in_process = score_rows(local, frame, name, own_fold=own, n_jobs=1)["nudge"]
-        in_workers = score_rows(local, frame, name, own_fold=own, n_jobs=2)["nudge"]
-        np.testing.assert_array_equal(in_process, in_workers)
+        np.testing.assert_array_equal(in_process, in_workers[name]["nudge"])
         assert np.isfinite(in_process).all()
     # and the fit is a real one: the DR learner ranks the two true effect groups apart
     dr = local.effects["dr_learner"]["nudge"]
