@@ -417,6 +417,7 @@ def run_bench(
             scale, work, project, assignment, manifest, seed=seed, progress=progress, baselines=with_baselines
         )
         result["command"] = command
+        result["duckdb_memory"] = os.environ.get("EARMARK_DUCKDB_MEMORY") or "80% (DuckDB's default)"
         (work / f"scale-{scale:g}" / "bench.json").write_text(json.dumps(result, indent=1, default=str))
         results.append(result)
     return results

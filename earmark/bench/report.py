@@ -401,8 +401,13 @@ def format_report(results: Sequence[Mapping[str, Any]], command: str, markdown: 
             out += [f"### Scale {result['scale']:g}", "", _world_line(result), ""]
         else:
             out += [f"scale {result['scale']:g}: {_world_line(result)}", ""]
+        provenance = []
         if result.get("command") and result["command"] != command:
-            out += [f"Measured by `{result['command']}`.", ""]
+            provenance.append(f"Measured by `{result['command']}`.")
+        if result.get("duckdb_memory"):
+            provenance.append(f"DuckDB's memory cap (`EARMARK_DUCKDB_MEMORY`): {result['duckdb_memory']}.")
+        if provenance:
+            out += [" ".join(provenance), ""]
         out.append(_table(STAGE_HEADER, stage_rows(result), markdown))
         out += [
             "",

@@ -256,12 +256,17 @@ def test_load_results_reads_each_scales_figures_smallest_first(tmp_path: Path) -
     for scale in (10.0, 1.0):
         folder = tmp_path / f"scale-{scale:g}"
         folder.mkdir()
-        result = {**_stages_only_result(scale, scale), "command": f"earmark bench --scales {scale:g}"}
+        result = {
+            **_stages_only_result(scale, scale),
+            "command": f"earmark bench --scales {scale:g}",
+            "duckdb_memory": "50%",
+        }
         (folder / "bench.json").write_text(json.dumps(result))
     loaded = pipeline.load_results([10.0, 1.0], tmp_path)
     assert [result["scale"] for result in loaded] == [1.0, 10.0]
     text = report.format_report(loaded, "earmark bench --report-only", markdown=True)
-    assert "Measured by `earmark bench --scales 10`." in text
+    cap = "DuckDB's memory cap (`EARMARK_DUCKDB_MEMORY`): 50%."
+    assert f"Measured by `earmark bench --scales 10`. {cap}" in text
     with pytest.raises(FileNotFoundError, match="no figures for scale 40"):
         pipeline.load_results([40.0], tmp_path)
 
