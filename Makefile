@@ -203,7 +203,8 @@ $(BENCH_INSTALLED): $(LOCK_DIR)/runtime.lock requirements-bench.txt requirements
 # pandas against dbt's, time the uplift fit against scikit-uplift's plain T-learner (so it runs in the bench
 # venv above), and rewrite the section between the bench markers of docs/benchmarks.md. Scale 10 takes about
 # 15 minutes and 3 GB under BENCH_WORK; scale 100 (about 2.5 million users) runs its stages only (the
-# baselines' repeated runs and the incremental build stop at BENCH_BASELINES_UP_TO), about an hour.
+# baselines' repeated runs and the incremental build stop at BENCH_BASELINES_UP_TO), about 85 minutes and
+# 20 GB in one process.
 BENCH_SCALES ?= 1 10 100
 BENCH_BASELINES_UP_TO ?= 10
 # DuckDB's cap, below its default 80% of RAM: at scale 100 the Python models' frames need the rest
