@@ -147,9 +147,13 @@ class DbtContext:
             str(self.logs),
         ]
 
+    def log_file(self, log_name: str) -> Path:
+        """Where run(..., log_name=) writes dbt's output."""
+        return self.logs / f"{log_name}.log"
+
     def run(self, *args: str, log_name: str, check: bool = True) -> Measured:
         """Run dbt, measured; when it fails, raise with the end of the log (check) or return its exit code."""
-        log_file = self.logs / f"{log_name}.log"
+        log_file = self.log_file(log_name)
         done = run_measured(self.command(*args), log_file, env=self.env(), cwd=self.project)
         if check and done.returncode != 0:
             raise RuntimeError(f"dbt {' '.join(args[:1])} failed ({done.returncode}):\n{log_tail(log_file)}")

@@ -199,6 +199,14 @@ def bench_scale(
     context.run("parse", log_name="parse")
     startup = context.run("build", "--select", "fqn:earmark.bench_selects_nothing", log_name="startup")
 
+    result = {
+        "scale": scale,
+        "world": world,
+        "stages": stages,
+        "startup_seconds": startup.seconds,
+        "bumped": {uid: list(pair) for uid, pair in assignment.bumped.items()},
+    }
+
     # 3. The dbt stages.
     executed: dict[str, list[str]] = {}
     timings: dict[str, float] = {}
@@ -209,18 +217,9 @@ def bench_scale(
         if done.returncode != 0:
             # a stage that fails (an error, or killed for memory at a large scale) ends this scale: the
             # report gives what ran, and where and how it stopped
-            log_file = context.logs / f"{stage.name}.log"
-            stages[stage.name] = {"failed": _failure(done, log_file)}
+            stages[stage.name] = {"failed": _failure(done, context.log_file(stage.name))}
             progress(f"  scale {scale:g} {stage.name}: failed ({done.returncode}) after {done.seconds:.1f} s")
-            return {
-                "scale": scale,
-                "world": world,
-                "stages": stages,
-                "startup_seconds": startup.seconds,
-                "bumped": {uid: list(pair) for uid, pair in assignment.bumped.items()},
-                "load_average": [load_before, os.getloadavg()[0]],
-                "failed": stage.name,
-            }
+            return {**result, "load_average": [load_before, os.getloadavg()[0]], "failed": stage.name}
         run_results = json.loads((context.target / "run_results.json").read_text())
         shutil.copy2(context.target / "run_results.json", scale_dir / f"run_results_{stage.name}.json")
         figures = _dbt_stage_figures(run_results)
@@ -287,13 +286,6 @@ def bench_scale(
     for stage, count in rows.items():
         if stage in stages:
             stages[stage]["rows"] = count
-    result = {
-        "scale": scale,
-        "world": world,
-        "stages": stages,
-        "startup_seconds": startup.seconds,
-        "bumped": {uid: list(pair) for uid, pair in assignment.bumped.items()},
-    }
     if not baselines:
         progress(f"  scale {scale:g}: stages only, no baselines or incremental build")
         return {**result, "load_average": [load_before, os.getloadavg()[0]]}

@@ -252,6 +252,23 @@ def test_a_failed_scale_shows_where_it_stopped_and_stays_out_of_the_growth_table
     assert "### Cost growth from scale 1 to scale 10\n" in text
 
 
+def test_a_failed_stage_names_the_node_it_had_started(tmp_path: Path) -> None:
+    log = tmp_path / "staging_cleaning.log"
+    log.write_text(
+        "06:00:01  62 of 71 START sql incremental model intermediate.int_activity_cleaned ...... [RUN]\n"
+        "06:01:08  62 of 71 OK created sql incremental model intermediate.int_activity_cleaned .. [OK]\n"
+        "06:01:08  63 of 71 START sql incremental model intermediate.int_transactions_cleaned ..... [RUN]\n"
+    )
+    failure = pipeline._failure(measure.Measured(300.0, 16000.0, -9, 16500.0), log)
+    assert failure == {
+        "returncode": -9,
+        "seconds": 300.0,
+        "peak_rss_mb": 16000.0,
+        "tree_peak_mb": 16500.0,
+        "last_started": "sql incremental model intermediate.int_transactions_cleaned",
+    }
+
+
 def test_load_results_reads_each_scales_figures_smallest_first(tmp_path: Path) -> None:
     for scale in (10.0, 1.0):
         folder = tmp_path / f"scale-{scale:g}"
