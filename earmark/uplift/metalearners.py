@@ -617,10 +617,6 @@ class _ArmFacts:
     outcome_type: str
     clip: float
 
-    @property
-    def arms_order(self) -> list[str]:
-        return [self.control_arm, *self.treatment_arms]
-
 
 def _fold_effects(models: dict, meta_learner: str, X: np.ndarray, nu: _ArmFacts) -> dict[str, np.ndarray]:
     """The effect of every treatment arm on the rows of X by one fold's models of `meta_learner`
@@ -633,7 +629,9 @@ def _fold_effects(models: dict, meta_learner: str, X: np.ndarray, nu: _ArmFacts)
         }
     if meta_learner == "dr_learner":
         return {arm: predict_outcome(models["dr"][arm], X, "continuous") for arm in nu.treatment_arms}
-    e = np.clip(_predict_propensity(models["propensity"], X, len(nu.arms_order)), nu.clip, 1 - nu.clip)
+    # propensity columns: control, then each treatment arm
+    e = _predict_propensity(models["propensity"], X, 1 + len(nu.treatment_arms))
+    e = np.clip(e, nu.clip, 1 - nu.clip)
     out = {}
     for j, arm in enumerate(nu.treatment_arms):
         g = e[:, j + 1] / (e[:, j + 1] + e[:, 0])
