@@ -5,6 +5,8 @@ boosting surrogate of another model's scores with its fidelity (R^2)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -14,7 +16,8 @@ from sklearn.model_selection import GroupKFold
 
 from earmark.churn.labels import phrase
 from earmark.parallel import jobs_for, run_tasks
-from earmark.uplift.learners import make_learner
+from earmark.uplift.learners import make_learner, subsample
+from earmark.uplift.tlearner import DEFAULT_MAX_TRAIN_ROWS
 
 TOP_DRIVERS = 3
 
@@ -39,7 +42,8 @@ def shap_values(model: BaseEstimator, X: np.ndarray) -> np.ndarray:
     splits (missing values: the split's default way), so rows that go the same way at every split get
     the same values, and the ensemble's are the sum over its trees. A tree of 15 leaves sees a few
     hundred routes among tens of thousands of rows, so this does the same arithmetic several times less
-    often (equal to shap on the whole ensemble within float rounding; tests/python/test_churn.py)."""
+    often (equal to shap on the whole ensemble within float rounding; tests/python/test_churn.py).
+    A tree gives exactly zero to the columns it does not split on, so only its split columns are added."""
     import shap  # imported on use: numba's start-up is paid only by the models that explain
 
     explainer = shap.TreeExplainer(model)
@@ -48,35 +52,57 @@ def shap_values(model: BaseEstimator, X: np.ndarray) -> np.ndarray:
         # trees with several outputs (a multi-class model): the whole-ensemble call handles them
         values = np.asarray(explainer.shap_values(X), dtype="float64")
         return values[..., 1] if values.ndim == 3 else values
-    X = np.ascontiguousarray(X, dtype="float64")
-    missing = np.isnan(X)
-    total = np.zeros(X.shape, dtype="float64")
+    # column-major: a split reads one contiguous column, and a tree adds to whole columns
+    X = np.asfortranarray(X, dtype="float64")
+    total = np.zeros(X.shape, dtype="float64", order="F")
     for tree in trees:
         splits = np.flatnonzero(tree.children_left >= 0)
         if len(splits) == 0:
             continue  # a single leaf moves no row away from the average: all its values are zero
-        features = tree.features[splits]
-        goes_left = np.where(
-            missing[:, features],
-            tree.children_default[splits] == tree.children_left[splits],
-            X[:, features] <= tree.thresholds[splits],
-        )
-        _, first, route = np.unique(_route_keys(goes_left), return_index=True, return_inverse=True)
+        route, first = _routes(X, tree, splits)
         single = shap.TreeExplainer({"trees": [{field: getattr(tree, field) for field in _TREE_FIELDS}]})
-        total += np.asarray(single.shap_values(X[first], check_additivity=False), dtype="float64")[route]
+        values = np.asarray(single.shap_values(X[first], check_additivity=False), dtype="float64")
+        for column in np.unique(tree.features[splits]):
+            total[:, column] += np.ascontiguousarray(values[:, column])[route]
     return total
 
 
+# up to this many splits a tree's route keys index a lookup table (2**20 entries), which is faster than
+# sorting them
+_TABLE_ROUTE_BITS = 20
+
+
+def _routes(X: np.ndarray, tree: Any, splits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of X, the number of its route through `tree` (0 to r-1, in the order of the route keys),
+    and the first row of each route."""
+    n = len(X)
+    goes_left = np.empty((len(splits), n), dtype=bool)
+    for i, node in enumerate(splits):
+        column = X[:, tree.features[node]]
+        np.less_equal(column, tree.thresholds[node], out=goes_left[i])  # a missing value compares False
+        if tree.children_default[node] == tree.children_left[node]:
+            goes_left[i] |= np.isnan(column)
+    if len(splits) > 62:  # the keys no longer fit one integer: sort their packed bytes
+        _, first, route = np.unique(_route_keys(goes_left.T), return_index=True, return_inverse=True)
+        return route, first
+    key = np.zeros(n, dtype=np.int64)
+    for i in range(len(splits)):
+        key |= goes_left[i].astype(np.int64) << i
+    if len(splits) > _TABLE_ROUTE_BITS:
+        _, first, route = np.unique(key, return_index=True, return_inverse=True)
+        return route, first
+    seen = np.zeros(1 << len(splits), dtype=bool)
+    seen[key] = True
+    route = (np.cumsum(seen) - 1)[key]
+    first = np.full(int(seen.sum()), n, dtype=np.int64)
+    np.minimum.at(first, route, np.arange(n))
+    return route, first
+
+
 def _route_keys(goes_left: np.ndarray) -> np.ndarray:
-    """One sortable key per row of a boolean (rows x splits) matrix: the bits packed, as an unsigned
-    integer when they fit in 64 bits, else as raw bytes."""
+    """One sortable key per row of a boolean (rows x splits) matrix: its bits packed as raw bytes."""
     packed = np.packbits(goes_left, axis=1)
-    width = packed.shape[1]
-    if width <= 8:
-        padded = np.zeros((len(packed), 8), dtype=np.uint8)
-        padded[:, :width] = packed
-        return padded.view(np.uint64).ravel()
-    return np.ascontiguousarray(packed).view(np.dtype((np.void, width))).ravel()
+    return np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
 
 
 def top_drivers(
@@ -130,16 +156,26 @@ def fit_surrogate(
     n_folds: int,
     random_state: int,
     n_jobs: int | None = None,
+    max_train_rows: int | None = DEFAULT_MAX_TRAIN_ROWS,
 ) -> tuple[BaseEstimator, float]:
     """The surrogate fit on every row, and its out-of-fold R^2 against the scores it mimics, folds by
     group: how much of the scores' variation it reproduces on accounts it did not see (NaN when that
-    cannot be measured). The fold fits and the final one run in up to `n_jobs` worker processes (None:
-    earmark.parallel.jobs_for), with the same result whatever their number."""
+    cannot be measured). Each fit trains on at most `max_train_rows` of its rows (a seeded sample above
+    that, as the uplift models' fits do), while every row is predicted and explained. The fold fits and
+    the final one run in up to `n_jobs` worker processes (None: earmark.parallel.jobs_for), with the same
+    result whatever their number."""
     folds = min(n_folds, len(np.unique(groups)))
     measurable = folds >= 2 and np.ptp(target) > 0
     splits = list(GroupKFold(n_splits=folds).split(X, target, groups)) if measurable else []
-    tasks = [(_surrogate_predictions, (X, target, np.arange(len(target)), None, random_state))]
-    tasks += [(_surrogate_predictions, (X, target, train, test, random_state)) for train, test in splits]
+    everyone = subsample(np.arange(len(target)), max_train_rows, [random_state])
+    tasks = [(_surrogate_predictions, (X, target, everyone, None, random_state))]
+    tasks += [
+        (
+            _surrogate_predictions,
+            (X, target, subsample(train, max_train_rows, [random_state, f]), test, random_state),
+        )
+        for f, (train, test) in enumerate(splits)
+    ]
     model, *fold_predictions = run_tasks(tasks, jobs_for(len(target), n_jobs))
     if not measurable:
         return model, float("nan")

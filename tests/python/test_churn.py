@@ -103,13 +103,16 @@ def test_shap_values_by_route_equal_shap_on_the_whole_ensemble():
     )
     X[::13, 2] = threshold
     surrogate = make_surrogate(3).fit(X, 0.1 - 0.01 * np.nan_to_num(X[:, 0]) + 0.02 * X[:, 2])
-    # more than 64 splits a tree: the route keys no longer fit one integer
+    # more than 20 splits a tree: route keys too many for a lookup table, sorted instead
+    broad = HistGradientBoostingRegressor(max_leaf_nodes=40, min_samples_leaf=5, max_iter=5).fit(X, y)
+    # more than 62 splits a tree: the route keys no longer fit one integer
     wide = HistGradientBoostingRegressor(max_leaf_nodes=120, min_samples_leaf=5, max_iter=5).fit(X, y)
-    for model in (classifier, surrogate, wide):
+    for model in (classifier, surrogate, broad, wide):
         np.testing.assert_allclose(
             shap_values(model, X), _shap_of_the_whole_ensemble(model, X), rtol=0, atol=1e-12
         )
-    assert max(len(p[0].nodes) for p in wide._predictors) > 129
+    assert 41 < max(len(p[0].nodes) for p in broad._predictors) <= 79
+    assert max(len(p[0].nodes) for p in wide._predictors) > 125
     # a constant target grows single-leaf trees: nothing moves any row away from the average
     assert not shap_values(make_surrogate(3).fit(X, np.full(len(X), 0.5)), X).any()
 
@@ -143,3 +146,30 @@ def test_phrases_and_reasons_in_plain_words():
     )
     assert "churners" in not_estimable_reason(np.array([True, False] * 2), np.arange(4), 5)
     assert not_estimable_reason(np.array([True, False] * 10), np.arange(20), 5) is None
+
+
+def test_a_surrogate_fitted_on_a_sample_keeps_its_fidelity_and_the_groups_drivers():
+    from earmark.churn import fit_surrogate, make_surrogate
+    from earmark.uplift.learners import subsample
+
+    X, _, groups = _world(n=20_000)
+    # two columns drive the score, each the larger in some accounts
+    target = 0.3 - 0.01 * X[:, 0] + 0.08 * X[:, 1]
+    full, full_r2 = fit_surrogate(X, target, groups, 5, 3, max_train_rows=None)
+    sampled, sampled_r2 = fit_surrogate(X, target, groups, 5, 3, max_train_rows=4_000)
+    # the cap is what was fitted: the final model is the one trained on the seeded sample
+    alone = make_surrogate(3).fit(
+        X[subsample(np.arange(len(X)), 4_000, [3])], target[subsample(np.arange(len(X)), 4_000, [3])]
+    )
+    np.testing.assert_array_equal(sampled.predict(X), alone.predict(X))
+    assert full_r2 > 0.95 and abs(sampled_r2 - full_r2) < 0.01
+    top = [
+        group_drivers(shap_values(model, X), X, groups, NAMES, np.median(X, axis=0), "u").query("rank == 1")
+        for model in (full, sampled)
+    ]
+    assert len(set(top[0]["feature"])) == 2  # both driving columns lead somewhere
+    assert (top[0]["feature"].to_numpy() == top[1]["feature"].to_numpy()).mean() >= 0.95
+    # under the cap nothing is sampled: the default gives the full fit, bit for bit
+    default, default_r2 = fit_surrogate(X, target, groups, 5, 3)
+    assert default_r2 == full_r2
+    np.testing.assert_array_equal(default.predict(X), full.predict(X))
