@@ -104,13 +104,14 @@ class _Ranked:
         decile = 1 + (N_DECILES * np.arange(n)) // n
         return cls(order, us, t[order], yy[order], w[order], group, int(group[-1]) + 1, decile)
 
-    def sums(self, counts: np.ndarray | None) -> dict[str, np.ndarray]:
-        """Cumulative masses at the end of every tie group that has mass, preceded by the origin: pos (rows
-        drawn so far), nt, nc (weighted), yt, yc (weighted outcome sums), rt, rc (unweighted counts)."""
+    def masses(self, counts: np.ndarray | None) -> dict[str, np.ndarray]:
+        """Per ranked row, given how often each row was drawn (None: once): pos (rows drawn), nt, nc
+        (weighted), yt, yc (weighted outcome sums), rt, rc (unweighted counts). Computed once per
+        replicate, for both the cumulative and the decile sums."""
         c = np.ones(len(self.u)) if counts is None else np.asarray(counts, dtype="float64")[self.order]
         wt = c * self.w * self.t
         wc = c * self.w * ~self.t
-        parts = {
+        return {
             "pos": c,
             "nt": wt,
             "nc": wc,
@@ -119,32 +120,25 @@ class _Ranked:
             "rt": c * self.t,
             "rc": c * ~self.t,
         }
-        out = {}
-        for key, values in parts.items():
-            per_group = np.bincount(self.group, weights=values, minlength=self.n_groups)
-            out[key] = np.cumsum(per_group)
-        mass = np.bincount(self.group, weights=c, minlength=self.n_groups) > 0
-        return {key: np.r_[0.0, values[mass]] for key, values in out.items()}
+
+    def sums(self, masses: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Cumulative `masses` at the end of every tie group that has mass, preceded by the origin."""
+        per_group = {
+            key: np.bincount(self.group, weights=values, minlength=self.n_groups)
+            for key, values in masses.items()
+        }
+        has_mass = per_group["pos"] > 0
+        return {key: np.r_[0.0, np.cumsum(values)[has_mass]] for key, values in per_group.items()}
 
     def at(self, s: dict[str, np.ndarray], fractions: np.ndarray) -> dict[str, np.ndarray]:
         """The cumulative sums at fractions of the rows (linear within a tie group)."""
         x = np.asarray(fractions, dtype="float64") * s["pos"][-1]
         return {key: np.interp(x, s["pos"], values) for key, values in s.items()}
 
-    def decile_sums(self, counts: np.ndarray | None) -> dict[str, np.ndarray]:
-        c = np.ones(len(self.u)) if counts is None else np.asarray(counts, dtype="float64")[self.order]
-        wt = c * self.w * self.t
-        wc = c * self.w * ~self.t
-        parts = {
-            "n": c,
-            "rt": c * self.t,
-            "rc": c * ~self.t,
-            "nt": wt,
-            "nc": wc,
-            "yt": wt * self.y,
-            "yc": wc * self.y,
-            "u": c * self.u,
-        }
+    def decile_sums(self, masses: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """`masses` summed per decile of the ranking: n, rt, rc, nt, nc, yt, yc and u (predicted uplift)."""
+        parts = {"n": masses["pos"], **{key: masses[key] for key in ("rt", "rc", "nt", "nc", "yt", "yc")}}
+        parts["u"] = masses["pos"] * self.u
         return {key: np.bincount(self.decile - 1, weights=v, minlength=N_DECILES) for key, v in parts.items()}
 
 
@@ -199,7 +193,7 @@ def qini_curve(
     """The Qini curve at `n_points` evenly spaced fractions 0..1: fraction_targeted, n_targeted (rows,
     rounded), incremental_gain and random_gain (see the module doc)."""
     ranked = _Ranked.build(uplift, treated, y, weights)
-    s = ranked.sums(None)
+    s = ranked.sums(ranked.masses(None))
     grid = _grid(n_points)
     gain = _gain(ranked.at(s, grid))
     return pd.DataFrame(
@@ -217,13 +211,15 @@ def qini_coefficient(
 ) -> float:
     """Area between the Qini curve and the random line, divided by n (outcomes per customer; see the
     module doc). Computed on the exact curve (every tie group), not on a grid."""
-    return _qini_coefficient(_Ranked.build(uplift, treated, y, weights).sums(None))
+    ranked = _Ranked.build(uplift, treated, y, weights)
+    return _qini_coefficient(ranked.sums(ranked.masses(None)))
 
 
 def auuc(uplift: np.ndarray, treated: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> float:
     """Area under the uplift curve (observed treated-minus-control mean of the top f, times f), over
     f in [0, 1]; per customer by construction (see the module doc)."""
-    return _auuc(_Ranked.build(uplift, treated, y, weights).sums(None))
+    ranked = _Ranked.build(uplift, treated, y, weights)
+    return _auuc(ranked.sums(ranked.masses(None)))
 
 
 def uplift_at(
@@ -241,7 +237,7 @@ def uplift_at(
     fr = np.asarray(fractions, dtype="float64")
     if ((fr <= 0) | (fr > 1)).any():
         raise ValueError("fractions must be in (0, 1]")
-    a = ranked.at(ranked.sums(None), fr)
+    a = ranked.at(ranked.sums(ranked.masses(None)), fr)
     treated_rate = _safe_ratio(a["yt"], a["nt"])
     control_rate = _safe_ratio(a["yc"], a["nc"])
     return pd.DataFrame(
@@ -280,7 +276,7 @@ def uplift_by_decile(
     """One row per decile of predicted uplift (decile 1 = highest): decile, n, n_treated, n_control,
     mean_predicted_uplift, treated_rate, control_rate (weighted mean outcomes), observed_uplift."""
     ranked = _Ranked.build(uplift, treated, y, weights)
-    return _decile_table(ranked.decile_sums(None))
+    return _decile_table(ranked.decile_sums(ranked.masses(None)))
 
 
 def bootstrap(
@@ -333,7 +329,7 @@ def average_treatment_effect(
     ranked = _Ranked.build(np.zeros(len(np.asarray(y))), treated, y, weights)
 
     def stat(counts: np.ndarray | None) -> float:
-        return _ate(ranked.sums(counts))
+        return _ate(ranked.sums(ranked.masses(counts)))
 
     replicates = bootstrap(stat, n_boot, random_state, strata=ranked.strata)
     low, high = percentile_interval(replicates)
@@ -363,8 +359,9 @@ def evaluate_uplift(
     fractions = np.asarray(DEFAULT_FRACTIONS)
 
     def stat(counts: np.ndarray | None) -> np.ndarray:
-        s = ranked.sums(counts)
-        d = ranked.decile_sums(counts)
+        masses = ranked.masses(counts)
+        s = ranked.sums(masses)
+        d = ranked.decile_sums(masses)
         head = [_qini_coefficient(s), _auuc(s), *_uplift_at(ranked, s, fractions), _ate(s)]
         deciles = _safe_ratio(d["yt"], d["nt"]) - _safe_ratio(d["yc"], d["nc"])
         return np.concatenate([head, _gain(ranked.at(s, grid)), deciles])
@@ -375,7 +372,7 @@ def evaluate_uplift(
     names = ["qini_coefficient", "auuc", *[f"uplift_at_{round(f * 100)}" for f in fractions], "ate"]
     k = len(names)
     summary = pd.DataFrame({"metric": names, "value": point[:k], "ci_low": low[:k], "ci_high": high[:k]})
-    s = ranked.sums(None)
+    s = ranked.sums(ranked.masses(None))
     curve = pd.DataFrame(
         {
             "fraction_targeted": grid,
@@ -386,7 +383,7 @@ def evaluate_uplift(
             "ci_high": high[k : k + n_points],
         }
     )
-    deciles = _decile_table(ranked.decile_sums(None))
+    deciles = _decile_table(ranked.decile_sums(ranked.masses(None)))
     deciles["ci_low"] = low[k + n_points :]
     deciles["ci_high"] = high[k + n_points :]
     return {"summary": summary, "curve": curve, "deciles": deciles}
