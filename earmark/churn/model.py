@@ -14,7 +14,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
 from earmark.parallel import jobs_for, run_tasks
-from earmark.uplift.learners import make_learner
+from earmark.uplift.learners import make_learner, subsample
+from earmark.uplift.tlearner import DEFAULT_MAX_TRAIN_ROWS
 
 GAINS_COLUMNS: dict[str, str] = {
     "decile": "int64",
@@ -63,16 +64,21 @@ def out_of_fold_scores(
     n_folds: int,
     random_state: int,
     n_jobs: int | None = None,
+    max_train_rows: int | None = DEFAULT_MAX_TRAIN_ROWS,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(P(churn) of each row from the fold model that did not see its group, the row's fold 0..n-1). The
-    folds are fitted in up to `n_jobs` worker processes (None: earmark.parallel.jobs_for), with the same
-    result whatever their number."""
+    """(P(churn) of each row from the fold model that did not see its group, the row's fold 0..n-1). A
+    fold's model trains on at most `max_train_rows` of the other folds' rows (a seeded sample above that,
+    as the uplift models' fits do). The folds are fitted in up to `n_jobs` worker processes (None:
+    earmark.parallel.jobs_for), with the same result whatever their number."""
     y = np.asarray(y, dtype=int)
     scores = np.full(len(y), np.nan)
     folds = np.full(len(y), -1, dtype="int64")
     splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
     splits = list(splitter.split(X, y, groups))
-    tasks = [(_fold_scores, (X, y, train, test, random_state)) for train, test in splits]
+    tasks = [
+        (_fold_scores, (X, y, subsample(train, max_train_rows, [random_state, fold]), test, random_state))
+        for fold, (train, test) in enumerate(splits)
+    ]
     for fold, ((_, test), predicted) in enumerate(
         zip(splits, run_tasks(tasks, jobs_for(len(y), n_jobs)), strict=True)
     ):

@@ -1,7 +1,7 @@
 """What the dbt Python models of models/intermediate/churn run: the churn classifier on the policy
 campaign's labelled rows (int_campaign_training_set, is_churned not null; the uplift models' covariates,
 folds by account, var uplift_seed and uplift_folds), its out-of-fold scores, quality and gains; today's
-customers (int_customer_scoring_set) scored by the model fitted on every labelled row, with their top SHAP
+customers (int_customer_scoring_set) scored by the model fitted on the labelled rows, with their top SHAP
 drivers; and per account, why the uplift model scored its customers as it did, from a surrogate of the
 chosen learner's current uplift.
 
@@ -38,6 +38,8 @@ from earmark.dbt.uplift import (
     policy_campaign,
 )
 from earmark.uplift.design import apply_design, design_spec
+from earmark.uplift.learners import subsample
+from earmark.uplift.tlearner import DEFAULT_MAX_TRAIN_ROWS
 
 CHURN_OUTCOME, UPLIFT_OUTCOME = "churn risk", "the predicted uplift"
 
@@ -181,8 +183,9 @@ def gains(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def churn_fit(training: pd.DataFrame, params: dict[str, Any]) -> dict[str, Any] | None:
-    """The classifier fitted on every labelled row, with the design it was fitted on, the training rows'
-    median of each column (what a driver's phrase compares with) and the campaign; None when churn is not
+    """The classifier fitted on the labelled rows (at most DEFAULT_MAX_TRAIN_ROWS, a seeded sample above
+    that), with the design it was fitted on, the training rows' median of each column (what a driver's
+    phrase compares with) and the campaign; None when churn is not
     estimable. Depends on the training set and the fit's parameters only, so a build can reuse it while a
     new day changes today's customers (earmark.dbt.model_cache.cached_fit)."""
     rows, covs = labelled_rows(training, params)
@@ -190,7 +193,10 @@ def churn_fit(training: pd.DataFrame, params: dict[str, Any]) -> dict[str, Any] 
         return None
     spec = design_spec(rows, covs)
     X, names = apply_design(rows, spec)
-    model = make_classifier(int(params["uplift_seed"])).fit(X, rows["is_churned"].astype(bool).to_numpy(int))
+    seed = int(params["uplift_seed"])
+    # at most the uplift fits' row cap, a seeded sample above it (as the out-of-fold models)
+    train = subsample(np.arange(len(rows)), DEFAULT_MAX_TRAIN_ROWS, [seed])
+    model = make_classifier(seed).fit(X[train], rows["is_churned"].astype(bool).to_numpy(int)[train])
     return {
         "model": model,
         "spec": spec,

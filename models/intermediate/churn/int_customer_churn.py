@@ -1,4 +1,4 @@
-"""Per current customer: P(churn) from the model fitted on every labelled assignment of the policy
+"""Per current customer: P(churn) from the model fitted on the labelled assignments of the policy
 campaign, and the three covariates that moved it most (SHAP, with a plain-words phrase)
 (earmark.dbt.churn)."""
 
