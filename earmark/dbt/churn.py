@@ -227,6 +227,10 @@ def customer_churn_table(fit: dict[str, Any] | None, scoring: pd.DataFrame) -> p
     return out[list(CUSTOMER_COLUMNS)].astype(CUSTOMER_COLUMNS)
 
 
+# what account_uplift_drivers_table reads of int_customer_current_uplift
+CURRENT_UPLIFT_COLUMNS = ("customer_id", "campaign_id", "scored_arm", "uplift", "chosen_learner")
+
+
 def account_uplift_drivers_table(
     training: pd.DataFrame,
     scoring: pd.DataFrame,

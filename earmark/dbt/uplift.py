@@ -146,6 +146,25 @@ SELECTION_COLUMNS = {
 }
 
 
+# what scores_by_assignment reads besides the learners' uplift_<...> columns
+_ASSIGNMENT_COLUMNS = (
+    "treatment_row_number",
+    "campaign_id",
+    "customer_id",
+    "scored_arm",
+    "is_control_arm",
+    "pseudo_outcome",
+)
+
+
+def assignment_score_columns(columns: list[str], *extra: str) -> list[str]:
+    """The columns of a score table (int_uplift_learner_scores, int_customer_arm_uplift) that
+    scores_by_assignment reads, and `extra`, in the table's order: what a model selects in DuckDB before
+    reading millions of rows into pandas."""
+    wanted = {*_ASSIGNMENT_COLUMNS, *extra}
+    return [column for column in columns if column in wanted or column.startswith("uplift_")]
+
+
 def scores_by_assignment(scores: pd.DataFrame) -> pd.DataFrame:
     """The treatment arms' rows of int_uplift_learner_scores pivoted to one row per assignment (columns
     '<column>:<arm>'), ordered by customer then assignment so sums do not follow the file's order."""

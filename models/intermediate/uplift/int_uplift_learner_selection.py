@@ -4,7 +4,7 @@ effect groups each learner's predictions fall in (earmark.dbt.uplift.learner_sel
 the marts uplift_learner_comparison and uplift_effect_groups. Costs enter here, not in the fit."""
 
 from earmark.dbt.model_io import read_parameters, used_parameters
-from earmark.dbt.uplift import learner_selection
+from earmark.dbt.uplift import assignment_score_columns, learner_selection
 
 USED_PARAMETERS = (
     "value_per_conversion",
@@ -20,10 +20,16 @@ USED_PARAMETERS = (
 def model(dbt, session):
     dbt.config(materialized="table")
     params = read_parameters(used_parameters(dbt.ref("int_run_parameters").df(), USED_PARAMETERS))
-    scores = dbt.ref("int_uplift_learner_scores").df()
-    # the evidence is out of fold: today's customers' scores have no outcome to judge them by
-    scores = scores[scores["score_basis"] == "out_of_fold"]
-    customers = dbt.ref("int_customer_features").df()
+    learner_scores = dbt.ref("int_uplift_learner_scores")
+    # the evidence is out of fold: today's customers' scores have no outcome to judge them by. Rows and
+    # columns are chosen in DuckDB: pandas would copy every row and column of a table of millions
+    scores = (
+        learner_scores.filter("score_basis = 'out_of_fold'")
+        .select(*assignment_score_columns(learner_scores.columns))
+        .df()
+    )
+    customers = dbt.ref("int_customer_features").select("customer_id", "account_ref").df()
     account_of = customers.set_index("customer_id")["account_ref"].dropna().astype(str)
-    values = dbt.ref("int_customer_conversion_value").df().set_index("customer_id")["conversion_value"]
+    values = dbt.ref("int_customer_conversion_value").select("customer_id", "conversion_value").df()
+    values = values.set_index("customer_id")["conversion_value"]
     return learner_selection(scores, account_of, params, values)

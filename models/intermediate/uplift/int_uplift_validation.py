@@ -10,7 +10,8 @@ def model(dbt, session):
     dbt.config(materialized="table")
     parameters = used_parameters(dbt.ref("int_run_parameters").df(), ("uplift_bootstrap", "uplift_seed"))
     # only what the validation reads, so a cost change (best_net_value) does not redo the bootstrap
-    scores = dbt.ref("int_customer_arm_uplift").df()[list(SCORE_COLUMNS)]
+    # (selected in DuckDB, before pandas copies the table)
+    scores = dbt.ref("int_customer_arm_uplift").select(*SCORE_COLUMNS).df()
     # the bootstrap is reused while the scores and parameters are unchanged (earmark.dbt.model_cache)
     return cached_frame(
         dbt.config.get("python_model_cache_dir"),
