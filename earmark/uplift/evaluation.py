@@ -33,6 +33,7 @@ Seeded: the same inputs give the same intervals.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,6 +69,16 @@ def _arrays(
     return u, t, yy, w
 
 
+def _block_sums(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """The sum of each block values[bounds[i]:bounds[i + 1]], added in row order as np.bincount adds
+    (bit for bit; + 0.0 makes an all-zero block's -0.0 the 0.0 bincount gives), without its scatter."""
+    out = np.zeros(len(bounds) - 1)
+    for i, (start, end) in enumerate(itertools.pairwise(bounds)):
+        if end > start:
+            out[i] = np.cumsum(values[start:end])[-1] + 0.0
+    return out
+
+
 def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
@@ -85,6 +96,7 @@ class _Ranked:
     group: np.ndarray  # tie group id per ranked row
     n_groups: int
     decile: np.ndarray  # 1..10 per ranked row
+    unweighted: bool  # every weight is 1: the weighted masses are the counts themselves
 
     @property
     def strata(self) -> np.ndarray:
@@ -102,31 +114,31 @@ class _Ranked:
         group = np.cumsum(new_group) - 1
         n = len(u)
         decile = 1 + (N_DECILES * np.arange(n)) // n
-        return cls(order, us, t[order], yy[order], w[order], group, int(group[-1]) + 1, decile)
+        unweighted = weights is None
+        return cls(order, us, t[order], yy[order], w[order], group, int(group[-1]) + 1, decile, unweighted)
+
+    @property
+    def decile_bounds(self) -> np.ndarray:
+        """Where each decile's rows start in the ranking, and where the last one ends."""
+        return np.searchsorted(self.decile, np.arange(1, N_DECILES + 2))
 
     def masses(self, counts: np.ndarray | None) -> dict[str, np.ndarray]:
         """Per ranked row, given how often each row was drawn (None: once): pos (rows drawn), nt, nc
         (weighted), yt, yc (weighted outcome sums), rt, rc (unweighted counts). Computed once per
         replicate, for both the cumulative and the decile sums."""
         c = np.ones(len(self.u)) if counts is None else np.asarray(counts, dtype="float64")[self.order]
-        wt = c * self.w * self.t
-        wc = c * self.w * ~self.t
-        return {
-            "pos": c,
-            "nt": wt,
-            "nc": wc,
-            "yt": wt * self.y,
-            "yc": wc * self.y,
-            "rt": c * self.t,
-            "rc": c * ~self.t,
-        }
+        rt, rc = c * self.t, c * ~self.t
+        # c * 1.0 * t is c * t bit for bit: unweighted, the weighted masses are the same arrays
+        wt, wc = (rt, rc) if self.unweighted else (c * self.w * self.t, c * self.w * ~self.t)
+        return {"pos": c, "nt": wt, "nc": wc, "yt": wt * self.y, "yc": wc * self.y, "rt": rt, "rc": rc}
 
     def sums(self, masses: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Cumulative `masses` at the end of every tie group that has mass, preceded by the origin."""
-        per_group = {
-            key: np.bincount(self.group, weights=values, minlength=self.n_groups)
-            for key, values in masses.items()
-        }
+        summed: dict[int, np.ndarray] = {}  # by array: unweighted, nt and rt are one array, summed once
+        for values in masses.values():
+            if id(values) not in summed:
+                summed[id(values)] = np.bincount(self.group, weights=values, minlength=self.n_groups)
+        per_group = {key: summed[id(values)] for key, values in masses.items()}
         has_mass = per_group["pos"] > 0
         return {key: np.r_[0.0, np.cumsum(values)[has_mass]] for key, values in per_group.items()}
 
@@ -139,7 +151,12 @@ class _Ranked:
         """`masses` summed per decile of the ranking: n, rt, rc, nt, nc, yt, yc and u (predicted uplift)."""
         parts = {"n": masses["pos"], **{key: masses[key] for key in ("rt", "rc", "nt", "nc", "yt", "yc")}}
         parts["u"] = masses["pos"] * self.u
-        return {key: np.bincount(self.decile - 1, weights=v, minlength=N_DECILES) for key, v in parts.items()}
+        bounds = self.decile_bounds
+        summed: dict[int, np.ndarray] = {}
+        for values in parts.values():
+            if id(values) not in summed:
+                summed[id(values)] = _block_sums(values, bounds)
+        return {key: summed[id(values)] for key, values in parts.items()}
 
 
 def _gain(s: dict[str, np.ndarray]) -> np.ndarray:
