@@ -158,23 +158,23 @@ def fit_surrogate(
     n_jobs: int | None = None,
     max_train_rows: int | None = DEFAULT_MAX_TRAIN_ROWS,
 ) -> tuple[BaseEstimator, float]:
-    """The surrogate fit on every row, and its out-of-fold R^2 against the scores it mimics, folds by
-    group: how much of the scores' variation it reproduces on accounts it did not see (NaN when that
-    cannot be measured). Each fit trains on at most `max_train_rows` of its rows (a seeded sample above
-    that, as the uplift models' fits do), while every row is predicted and explained. The fold fits and
-    the final one run in up to `n_jobs` worker processes (None: earmark.parallel.jobs_for), with the same
-    result whatever their number."""
+    """The surrogate fitted on all rows (or a sample: below), and its out-of-fold R^2 against the scores
+    it mimics, folds by group: how much of the scores' variation it reproduces on accounts it did not
+    see (NaN when that cannot be measured). Each fit trains on at most `max_train_rows` of its rows (a
+    seeded sample above that, as the uplift models' fits do), while every row is predicted and
+    explained. The fold fits and the final one run in up to `n_jobs` worker processes (None:
+    earmark.parallel.jobs_for), with the same result whatever their number."""
     folds = min(n_folds, len(np.unique(groups)))
     measurable = folds >= 2 and np.ptp(target) > 0
     splits = list(GroupKFold(n_splits=folds).split(X, target, groups)) if measurable else []
-    everyone = subsample(np.arange(len(target)), max_train_rows, [random_state])
-    tasks = [(_surrogate_predictions, (X, target, everyone, None, random_state))]
+    final_rows = subsample(np.arange(len(target)), max_train_rows, [random_state])
+    tasks = [(_surrogate_predictions, (X, target, final_rows, None, random_state))]
     tasks += [
         (
             _surrogate_predictions,
-            (X, target, subsample(train, max_train_rows, [random_state, f]), test, random_state),
+            (X, target, subsample(train, max_train_rows, [random_state, fold]), test, random_state),
         )
-        for f, (train, test) in enumerate(splits)
+        for fold, (train, test) in enumerate(splits)
     ]
     model, *fold_predictions = run_tasks(tasks, jobs_for(len(target), n_jobs))
     if not measurable:
