@@ -499,3 +499,31 @@ def test_treatment_propensity_trains_on_a_sample_above_max_train_rows(campaign: 
     assert not np.array_equal(full.to_numpy(), sampled.to_numpy())  # the cap is applied...
     assert (full - sampled).abs().mean() < 0.02  # ...and a randomised assignment still reads about 1/2
     assert sampled.between(0.45, 0.55).mean() > 0.9
+
+
+def test_decile_block_sums_add_as_bincount_does_bit_for_bit() -> None:
+    from earmark.uplift.evaluation import _block_sums
+
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=1_003) * 10.0 ** rng.integers(-8, 8, size=1_003)
+    values[:3] = -0.0  # a block of negative zeros: bincount gives 0.0
+    bounds = np.array([0, 3, 3, 400, 401, 1_003])  # an empty block and a one-row block
+    blocks = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+    expected = np.bincount(blocks, weights=values, minlength=len(bounds) - 1)
+    got = _block_sums(values, bounds)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+    # a plain sum of the same block differs in its last bits: the order of the additions is what matters
+    assert np.sum(values[3:400]) != expected[2] or np.sum(values[401:]) != expected[4]
+
+
+def test_unweighted_evaluation_equals_weights_of_one_bit_for_bit() -> None:
+    rng = np.random.default_rng(11)
+    n = 3_000
+    uplift = np.round(rng.normal(size=n), 2)  # ties across rows
+    treated = rng.random(n) < 0.4
+    y = np.where(rng.random(n) < 0.5, 0.0, rng.normal(size=n))
+    plain = evaluate_uplift(uplift, treated, y, None, n_boot=25, random_state=4)
+    ones = evaluate_uplift(uplift, treated, y, np.ones(n), n_boot=25, random_state=4)
+    for part in ("summary", "curve", "deciles"):
+        pd.testing.assert_frame_equal(plain[part], ones[part], check_exact=True)
