@@ -10,7 +10,7 @@
     with fewer lines than were built is refused: delete+insert could not remove the lines past its end).
     DuckDB only: the models are incremental on DuckDB alone (plain tables on the other adapters).
     The two cleaning models share all of it: incremental_cleaning sets the config and gives the watermark,
-    and the macros below it write the new lines' CTE, the exact-duplicate rule and its incremental join,
+    and the macros below it write the new lines' CTE, the exact-duplicate rule and its joins,
     so each model states only its raw file, key, duplicate key and any further fingerprint inputs.
 -#}
 
@@ -118,10 +118,37 @@
     ) }}
 {%- endmacro %}
 
-{% macro earlier_copies(cleaning) -%}
-    {#- On an incremental build, CTE earlier_copies (with its trailing comma): the duplicate keys of the
-        lines already statused in this table that a new line copies exactly, each with
-        has_earlier_copy = true. Nothing on a full build. -#}
+{% macro duplicate_copies(cleaning) -%}
+    {#- CTE later_copies (with its trailing comma): the key of every new line that exactly copies an
+        earlier new line in each column of the duplicate key. Exact copies hash alike, so the copies are
+        numbered only among lines whose key hash repeats: the same lines as numbering every line, without
+        sorting them all with every column they carry (a hash collision only adds a line to number).
+        On an incremental build also CTE earlier_copies: the duplicate keys of the lines already statused
+        in this table that a new line copies exactly, each with has_earlier_copy = true. -#}
+    {%- set key_hash = 'hash(' ~ cleaning.duplicate_key | join(', ') ~ ')' %}
+    -- new lines that copy an earlier new line exactly
+    later_copies as (
+
+        select {{ cleaning.key_column }}
+
+        from (
+            select
+                {{ cleaning.key_column }},
+                row_number() over (
+                    partition by {{ cleaning.duplicate_key | join(', ') }}
+                    order by {{ cleaning.key_column }}
+                ) as copy_number
+            from {{ cleaning.raw_file }}
+            where {{ key_hash }} in (
+                select {{ key_hash }}
+                from {{ cleaning.raw_file }}
+                group by {{ key_hash }}
+                having count(*) > 1
+            )
+        ) as numbered_copies
+        where copy_number > 1
+
+    ),
     {%- if cleaning.built_up_to is not none %}
     -- lines statused before that the new ones copy exactly
     earlier_copies as (
@@ -146,20 +173,16 @@
 {% macro exact_duplicate_condition(cleaning) -%}
     {#- Cleaning rule exact_duplicate: the line equals an earlier line of the file in every column of the
         duplicate key (a new line also counts the lines statused before it). -#}
-    row_number() over (
-        partition by
-            {%- for col in cleaning.duplicate_key %}
-                {{ cleaning.raw_file }}.{{ col }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        order by {{ cleaning.raw_file }}.{{ cleaning.key_column }}
-    ) > 1
+    later_copies.{{ cleaning.key_column }} is not null
     {%- if cleaning.built_up_to is not none %}
         or coalesce(earlier_copies.has_earlier_copy, false)
     {%- endif %}
 {%- endmacro %}
 
-{% macro join_earlier_copies(cleaning) -%}
-    {#- On an incremental build, the left join of the new lines to earlier_copies. -#}
+{% macro join_duplicate_copies(cleaning) -%}
+    {#- The left joins of the new lines to later_copies and, on an incremental build, earlier_copies. -#}
+    left join later_copies
+        on {{ cleaning.raw_file }}.{{ cleaning.key_column }} = later_copies.{{ cleaning.key_column }}
     {%- if cleaning.built_up_to is not none %}
     left join earlier_copies
         on

@@ -16,7 +16,7 @@ activity as (
     {{ cleaning_new_lines(cleaning) }}
 
 ),
-{{ earlier_copies(cleaning) }}
+{{ duplicate_copies(cleaning) }}
 
 customer_ref_periods as (
 
@@ -51,7 +51,7 @@ flagged as (
         'activity.customer_ref',
         "cast(activity.activity_date as timestamp) + interval 1 day - interval 1 microsecond"
     ) }}
-    {{ join_earlier_copies(cleaning) }}
+    {{ join_duplicate_copies(cleaning) }}
 
 ),
 

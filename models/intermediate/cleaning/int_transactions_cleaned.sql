@@ -1,13 +1,7 @@
--- Every raw invoice line with exactly one status: kept_sale, or the first exclusion rule it meets, in the
--- order of the seed cleaning_rules (read at compile time: macro cleaning_status). Each rule is a flag of its
--- own, so data_quality can report how many lines a rule matches on its own as well as how many it was the
--- deciding rule for.
--- A cancellation line is matched against the customer's kept sales of the same product at or before it:
--- with none, it reverses a purchase made before the data starts (unmatched_cancellation) and does not
--- reduce monetary.
--- Incremental on DuckDB: a rebuild statuses only the lines appended since the last one (macro
--- incremental_cleaning sets it up; cleaning_watermark says when every line is restatused instead, and so
--- does an appended sale dated at or before a cancellation it would now match).
+-- Every raw invoice line with exactly one status: kept_sale or the first exclusion rule it meets (in the
+-- seed cleaning_rules' order, macro cleaning_status); each rule is a flag of its own, for data_quality.
+-- Incremental on DuckDB: a rebuild statuses only the lines appended since the last one (incremental_cleaning;
+-- cleaning_watermark and restatus_when_cancellations_now_match say when every line is restatused instead).
 {%- set non_product_codes_fingerprint -%}
     (select bit_xor(hash(upper(trim(stock_code)))) from {{ ref('non_product_stock_codes') }})
 {%- endset -%}
@@ -15,10 +9,8 @@
     'transactions',
     ref('stg_raw__transactions'),
     'transaction_line_number',
-    duplicate_key=[
-        'invoice_ref', 'stock_code', 'description', 'quantity', 'unit_price', 'invoiced_at', 'customer_ref',
-        'country'
-    ],
+    duplicate_key=['invoice_ref', 'stock_code', 'description', 'quantity', 'unit_price', 'invoiced_at',
+                   'customer_ref', 'country'],
     fingerprint_inputs=[non_product_codes_fingerprint]
 ) -%}
 {%- do restatus_when_cancellations_now_match(cleaning) %}
@@ -41,7 +33,7 @@ transactions as (
     {{ cleaning_new_lines(cleaning) }}
 
 ),
-{{ earlier_copies(cleaning) }}
+{{ duplicate_copies(cleaning) }}
 
 customer_ref_periods as (
 
@@ -51,8 +43,7 @@ customer_ref_periods as (
 
 non_product_codes as (
 
-    -- a code, or a pattern the whole code must match; any case ((?i): upper-casing the pattern would
-    -- turn \d into \D)
+    -- a code, or a pattern the whole code must match, any case ((?i): upper-casing would turn \d into \D)
     select '(?i)' || trim(stock_code) as code_pattern from {{ ref('non_product_stock_codes') }}
 
 ),
@@ -110,20 +101,30 @@ flagged as (
     left join non_product_codes_seen
         on upper(trim(transactions.stock_code)) = non_product_codes_seen.stock_code
     {{ join_customer_ref_period('transactions.customer_ref', 'transactions.invoiced_at') }}
-    {{ join_earlier_copies(cleaning) }}
+    {{ join_duplicate_copies(cleaning) }}
 
 ),
 
 {%- set sale_rules = rules.values() | list %}
 
+cancelled_products as (
+
+    -- the customer and product of each cancellation: the only pairs whose first kept sale is looked up
+    select distinct
+        customer_id,
+        upper(trim(stock_code)) as product_code
+    from flagged
+    where is_cancellation_invoice and customer_id is not null
+
+),
+
 first_kept_sales as (
 
-    -- each customer's first kept sale of each product (a line no rule but the cancellation match
-    -- excludes), in these lines and, on an incremental build, in those statused before
+    -- each customer's first kept sale of each product they cancelled, here and in lines statused before
     select
-        customer_id,
-        upper(trim(stock_code)) as product_code,
-        min(invoiced_at) as first_kept_sale_at
+        cancelled_products.customer_id,
+        cancelled_products.product_code,
+        min(kept_sales.invoiced_at) as first_kept_sale_at
 
     from (
         select
@@ -142,7 +143,11 @@ first_kept_sales as (
             where is_kept_sale
         {%- endif %}
     ) as kept_sales
-    group by customer_id, upper(trim(stock_code))
+    inner join cancelled_products
+        on
+            kept_sales.customer_id = cancelled_products.customer_id
+            and upper(trim(kept_sales.stock_code)) = cancelled_products.product_code
+    group by cancelled_products.customer_id, cancelled_products.product_code
 
 ),
 
