@@ -75,7 +75,8 @@ invoices_per_product as (
     select
         customer_id,
         stock_code,
-        count(distinct invoice_ref) as invoice_count
+        -- on two invoices or more: the same as counting distinct invoices, with one grouping instead of two
+        min(invoice_ref) != max(invoice_ref) as is_bought_again
 
     from kept
     group by customer_id, stock_code
@@ -88,7 +89,7 @@ product_repeats as (
         customer_id,
         -- one row per product the customer bought: counted here, not by a second distinct aggregate
         count(stock_code) as distinct_products,
-        count(*) filter (where invoice_count >= 2) as repeated_products
+        count(*) filter (where is_bought_again) as repeated_products
 
     from invoices_per_product
     group by customer_id
